@@ -1,0 +1,36 @@
+# Two commands do everything: `make lab` opens the course, `make test` runs every test.
+# Both create .venv in this folder first (once; again only when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup lab test notebooks bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "mldebt-lessons needs Python 3.10 or newer; $(PYTHON) is " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Re-execute every notebook in place, top to bottom, as strict nbval will compare them.
+notebooks: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+		notebooks/*.ipynb
+
+bench: setup
+	$(BIN)/python benchmarks/bench_widgets.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

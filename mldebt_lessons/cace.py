@@ -1,0 +1,179 @@
+"""The measured CACE experiment: change one feature's preprocessing, watch every model move.
+
+Two modes, as in real life:
+
+* ``"serving"`` -- the feature changes in production but the models are not retrained
+  (training/serving skew). Nobody told the model owners.
+* ``"retrained"`` -- every model is retrained on the changed feature. The weights of the
+  *other* inputs move too: the paper's claim that changing one input changes the use of
+  the remaining n-1.
+
+Every model is measured, not just the ones downstream: a model that does not read the
+feature is the control and must show exactly zero change.
+
+Example
+-------
+>>> from mldebt_lessons.world import build_world
+>>> effects = measure_cace(build_world(), "user_age", "units", "serving")
+>>> [(e.model, e.reads_feature) for e in effects]
+[('churn_model', True), ('ltv_model', True), ('fraud_model', True), ('recommender', False)]
+>>> next(e for e in effects if e.model == "recommender").decisions_flipped
+0.0
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .errors import unknown_choice
+from .features import FEATURES, changes_for, check_change, feature, feature_table
+from .models import ShopModel, quality
+from .world import World, rows_of
+
+MODES = ("serving", "retrained")
+MODE_LABELS = {"serving": "serving changed, models not retrained",
+               "retrained": "models retrained on the changed feature"}
+
+
+@dataclass(frozen=True)
+class ModelEffect:
+    """What one change did to one model, measured on the held-out users."""
+
+    model: str
+    reads_feature: bool
+    decisions_flipped: float  # share of users whose decision flipped
+    mean_abs_score_change: float
+    quality_metric: str
+    quality_before: float
+    quality_after: float
+    other_inputs_shift: float  # relative change of the other inputs' weights (0 when not retrained)
+    most_moved_input: str  # the other input whose weight moved most ('' if none moved)
+
+    @property
+    def quality_change(self) -> float:
+        return self.quality_after - self.quality_before
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"quality_change": self.quality_change}
+
+
+def weight_shift(before: dict[str, float], after: dict[str, float], changed: str) -> tuple[float, str]:
+    """Relative L1 change of the weights of every input except ``changed``, and the one that moved most.
+
+    >>> weight_shift({"a": 1.0, "b": 2.0, "x": 5.0}, {"a": 1.5, "b": 2.0, "x": 0.0}, "x")
+    (0.16666666666666666, 'a')
+    """
+    others = [k for k in before if k != changed]
+    total = sum(abs(before[k]) for k in others)
+    if not others or total == 0:
+        return 0.0, ""
+    moves = {k: abs(after[k] - before[k]) for k in others}
+    biggest = max(others, key=lambda k: (moves[k], k))
+    shift = sum(moves.values()) / total
+    # Below this, a "move" is floating-point noise from refitting, not a change in use.
+    return (shift, biggest) if shift >= 1e-4 else (0.0, "")
+
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise unknown_choice("mode", mode, MODES)
+
+
+def measure_cace(world: World, feature_name: str, change: str, mode: str) -> list[ModelEffect]:
+    """Measure every model's response to ``change`` on ``feature_name``, in ``mode``.
+
+    Results are cached per world, so a widget can look them up instantly.
+    """
+    _check(feature_name, change, mode)
+    return list(_measure(world, feature_name, change, mode)[0])
+
+
+def consumer_effects(world: World, feature_name: str, change: str, mode: str) -> dict[str, float]:
+    """For each consumer, the share of users for whom any decision it reads flipped.
+
+    >>> from mldebt_lessons.world import build_world
+    >>> consumer_effects(build_world(), "country", "rename", "serving")["email_campaign"]
+    0.0
+    """
+    _check(feature_name, change, mode)
+    flipped = _measure(world, feature_name, change, mode)[1]
+    effects = {}
+    for node, kind in world.graph.nodes(data="kind"):
+        if kind == "consumer":
+            reads = [flipped[m] for m in world.graph.predecessors(node) if m in flipped]
+            effects[node] = float(np.mean(np.any(reads, axis=0))) if reads else 0.0
+    return effects
+
+
+def _check(feature_name: str, change: str, mode: str) -> None:
+    feature(feature_name)
+    check_change(feature_name, change)
+    check_mode(mode)
+
+
+@functools.lru_cache(maxsize=256)
+def _changed_features(world: World, feature_name: str, change: str) -> dict[str, np.ndarray]:
+    return feature_table(world.raw, world.reference, (feature_name, change))
+
+
+@functools.lru_cache(maxsize=256)
+def _measure(world: World, feature_name: str, change: str, mode: str):
+    """(effects, flipped) where flipped maps each model to a bool array over the test users."""
+    changed = _changed_features(world, feature_name, change)
+    test_before, test_after = world.test_table, rows_of(changed, world.test_rows)
+    effects, flipped = [], {}
+    for name, model in world.models.items():
+        reads = feature_name in model.spec.inputs
+        if mode == "retrained" and reads:
+            new = ShopModel(model.spec, world.seed).fit(
+                rows_of(changed, world.train_rows), world.labels[model.spec.label][world.train_rows])
+            shift, moved = weight_shift(model.input_weights(), new.input_weights(), feature_name)
+        else:
+            # Not retrained (or nothing it reads changed): the same fitted model meets the new inputs.
+            new, shift, moved = model, 0.0, ""
+        y = world.labels[model.spec.label][world.test_rows]
+        truth = world.truth["ltv_mean"][world.test_rows]
+        metric, q_before = quality(model, test_before, y, truth)
+        _, q_after = quality(new, test_after, y, truth)
+        flipped[name] = model.decide(test_before) != new.decide(test_after)
+        effects.append(ModelEffect(
+            model=name, reads_feature=reads,
+            decisions_flipped=float(np.mean(flipped[name])),
+            mean_abs_score_change=float(np.mean(np.abs(model.predict_score(test_before)
+                                                       - new.predict_score(test_after)))),
+            quality_metric=metric, quality_before=q_before, quality_after=q_after,
+            other_inputs_shift=shift, most_moved_input=moved))
+    return tuple(effects), flipped
+
+
+def all_experiments() -> list[tuple[str, str]]:
+    """Every (feature, change) pair the world allows, in a stable order."""
+    return [(f.name, c) for f in FEATURES for c in changes_for(f.name)]
+
+
+def effects_table(effects: list[ModelEffect]) -> list[dict]:
+    """Rows for a table, numbers rounded for people: percentages for shares, 3 decimals for quality."""
+    rows = []
+    for e in effects:
+        rows.append({
+            "model": e.model,
+            "reads it?": "yes" if e.reads_feature else "no (control)",
+            "decisions flipped": f"{100 * e.decisions_flipped:.1f}%",
+            "mean |score change|": f"{e.mean_abs_score_change:.4f}",
+            "quality": f"{e.quality_metric} {e.quality_before:.3f} -> {e.quality_after:.3f}",
+            "other inputs' weights moved": f"{100 * e.other_inputs_shift:.1f}%"
+                                             + (f" (most: {e.most_moved_input})" if e.most_moved_input else ""),
+        })
+    return rows
+
+
+def effects_text(feature_name: str, change: str, mode: str, effects: list[ModelEffect]) -> str:
+    """A plain-text summary of one experiment, for people and for an AI tutor."""
+    head = f"Change: {feature_name} -> {change} ({MODE_LABELS[mode]})"
+    lines = [head]
+    for row in effects_table(effects):
+        lines.append("  " + "; ".join(f"{k}: {v}" for k, v in row.items()))
+    return "\n".join(lines)

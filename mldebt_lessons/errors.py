@@ -1,0 +1,40 @@
+"""Kind errors: one line that says what was wrong and what is allowed.
+
+Example
+-------
+>>> str(unknown_choice("feature", "user_agee", ["session_count", "user_age"]))
+"unknown feature 'user_agee' (did you mean 'user_age'?); choose one of: session_count, user_age"
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CourseInputError(ValueError):
+    """Bad input from a learner or a user. Its message is one line, shown without a traceback."""
+
+
+def unknown_choice(what: str, given: object, choices: Iterable[str]) -> CourseInputError:
+    """Build the error for a name that is not one of ``choices``."""
+    choices = list(choices)
+    close = difflib.get_close_matches(str(given), choices, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return CourseInputError(f"unknown {what} '{given}'{hint}; choose one of: {', '.join(choices)}")
+
+
+def show_course_errors_briefly() -> None:
+    """In IPython/Jupyter, print a :class:`CourseInputError` as one line, without a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def one_line(shell, etype, value, tb, tb_offset=None):
+        print(f"{etype.__name__}: {value}")
+
+    shell.set_custom_exc((CourseInputError,), one_line)

@@ -1,0 +1,61 @@
+"""Small display helpers for the lesson notebooks: lesson text kept as data is shown as Markdown.
+
+>>> md = header_markdown(__import__("mldebt_lessons.lessons", fromlist=["get_lesson"]).get_lesson("01"))
+>>> "Learning objectives" in md
+True
+"""
+
+from __future__ import annotations
+
+from .lesson import Lesson, exercise
+
+
+class Markdown:
+    """Markdown for Jupyter, with a short stable plain-text form."""
+
+    def __init__(self, text: str, label: str):
+        self.text, self.label = text, label
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+def header_markdown(lesson: Lesson) -> str:
+    lines = [f"**Paper section:** {lesson.paper_section} of Sculley et al., *Hidden Technical Debt in Machine "
+             f"Learning Systems* (NeurIPS 2015)  ",
+             f"**Time:** about {lesson.minutes} minutes  ",
+             f"**Prerequisites:** {', '.join(lesson.prerequisites)}", "",
+             "**Learning objectives.** By the end you can:", ""]
+    lines += [f"{i}. {o}" for i, o in enumerate(lesson.objectives, start=1)]
+    return "\n".join(lines)
+
+
+def show_header(lesson: Lesson) -> Markdown:
+    """The lesson's section, time, prerequisites and objectives."""
+    return Markdown(header_markdown(lesson), f"[lesson {lesson.id}: {lesson.title}]")
+
+
+def show_exercise(exercise_id: str) -> Markdown:
+    """An exercise's task, with its hint folded away."""
+    task = exercise(exercise_id)
+    text = (f"**Exercise {task.id}: {task.title}.** {task.prompt}\n\n"
+            f"<details><summary>Hint</summary>\n\n{task.hint}\n\n</details>\n\n"
+            f"Stuck? `show_solution(\"{task.id}\")` prints a worked solution.")
+    return Markdown(text, f"[exercise {task.id}: {task.title}]")
+
+
+def show_tutor_prompts(lesson: Lesson) -> Markdown:
+    """The lesson's three AI-tutor prompts, numbered, in order."""
+    text = "\n".join(f"{i}. {p}" for i, p in enumerate(lesson.tutor_prompts, start=1))
+    return Markdown(text, f"[three tutor prompts for lesson {lesson.id}]")
+
+
+def show_key_points(lesson: Lesson) -> Markdown:
+    """Key points and further reading."""
+    text = "\n".join(f"- {p}" for p in lesson.key_points)
+    if lesson.further_reading:
+        text += "\n\n**Further reading**\n\n" + "\n".join(f"- {r}" for r in lesson.further_reading)
+    return Markdown(text, f"[key points of lesson {lesson.id}]")

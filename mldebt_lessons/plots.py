@@ -1,0 +1,56 @@
+"""Static matplotlib charts for the notebooks (the graph itself is drawn by :mod:`drawing`).
+
+>>> from mldebt_lessons.codecount import CodeShare
+>>> fig = code_share_bar(CodeShare(ml_lines=10, other_lines=90, ml_calls=("Ridge",)))
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from .drawing import OKABE_ITO
+
+
+def code_share_bar(share):
+    """One bar split into ML-library lines and everything else, each labelled with its count."""
+    fig, ax = plt.subplots(figsize=(8, 1.6))
+    ax.barh([0], [share.ml_lines], color=OKABE_ITO["vermillion"], label="uses the ML library")
+    ax.barh([0], [share.other_lines], left=[share.ml_lines], color=OKABE_ITO["sky_blue"],
+            label="everything else: data, features, glue, configuration")
+    ax.text(share.ml_lines + share.other_lines / 2, 0, f"{share.other_lines} lines", ha="center", va="center")
+    ax.annotate(f"{share.ml_lines} lines ({share.ml_share:.1%})", (share.ml_lines, 0.42),
+                xytext=(share.ml_lines, 0.75), ha="left", va="bottom")
+    ax.set_xlim(0, share.total_lines)
+    ax.set_ylim(-0.6, 1.3)
+    ax.set_yticks([])
+    ax.set_xlabel("lines of code in the toy world")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, -1.25), ncol=2, frameon=False)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    return fig
+
+
+def flips_by_change(world, feature: str, model: str):
+    """Bar chart: share of ``model``'s decisions flipped by each change to ``feature``, in both modes."""
+    from .cace import MODE_LABELS, MODES, measure_cace
+    from .features import changes_for
+    changes = changes_for(feature)
+    fig, ax = plt.subplots(figsize=(8, 3))
+    width = 0.38
+    colours = {"serving": OKABE_ITO["vermillion"], "retrained": OKABE_ITO["blue"]}
+    for k, mode in enumerate(MODES):
+        shares = [next(e.decisions_flipped for e in measure_cace(world, feature, c, mode) if e.model == model)
+                  for c in changes]
+        xs = [i + (k - 0.5) * width for i in range(len(changes))]
+        bars = ax.bar(xs, [100 * s for s in shares], width, color=colours[mode], label=MODE_LABELS[mode])
+        ax.bar_label(bars, labels=[f"{100 * s:.1f}%" for s in shares], fontsize=8, padding=2)
+    ax.set_xticks(range(len(changes)), changes)
+    ax.set_ylabel("decisions flipped (%)")
+    ax.set_title(f"{model}: what each change to {feature} does", loc="left", fontsize=11)
+    ax.legend(frameon=False, fontsize=9)
+    ax.margins(y=0.2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig
