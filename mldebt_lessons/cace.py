@@ -163,9 +163,9 @@ def effects_table(effects: list[ModelEffect]) -> list[dict]:
             "reads it?": "yes" if e.reads_feature else "no (control)",
             "decisions flipped": f"{100 * e.decisions_flipped:.1f}%",
             "mean |score change|": f"{e.mean_abs_score_change:.4f}",
-            "quality": f"{e.quality_metric} {e.quality_before:.3f} -> {e.quality_after:.3f}",
-            "other inputs' weights moved": f"{100 * e.other_inputs_shift:.1f}%"
-                                             + (f" (most: {e.most_moved_input})" if e.most_moved_input else ""),
+            "quality before -> after": f"{e.quality_metric} {e.quality_before:.3f} -> {e.quality_after:.3f}",
+            "other inputs moved": f"{100 * e.other_inputs_shift:.1f}%"
+                                  + (f" (most: {e.most_moved_input})" if e.most_moved_input else ""),
         })
     return rows
 

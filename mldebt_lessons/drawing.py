@@ -40,20 +40,44 @@ CHAR_EM = 0.62  # a generous average glyph width for DejaVu Sans, in ems
 ROW_PX, BOX_H, GAP_PX, MARGIN = 50, 38, 110, 12
 
 
+def kind_order(g: nx.DiGraph) -> list[str]:
+    """The node kinds present, in layer order; kinds outside :data:`LAYERS` go last, by name."""
+    present = {k for _, k in g.nodes(data="kind")}
+    return [k for k in LAYERS if k in present] + sorted(present - set(LAYERS))
+
+
+def kind_bands(g: nx.DiGraph) -> dict[str, range]:
+    """The columns each kind occupies, left to right.
+
+    Usually one column a kind. When nodes of one kind feed each other (a model trained on another
+    model's score), the kind gets one column per step of the longest such chain.
+    """
+    depth = {}
+    for n in nx.topological_sort(g):
+        same = [depth[p] + 1 for p in g.predecessors(n) if g.nodes[p]["kind"] == g.nodes[n]["kind"]]
+        depth[n] = max(same, default=0)
+    bands, start = {}, 0
+    for kind in kind_order(g):
+        width = 1 + max(depth[n] for n, k in g.nodes(data="kind") if k == kind)
+        bands[kind] = range(start, start + width)
+        start += width
+    return bands, depth
+
+
 def layered_layout(g: nx.DiGraph) -> dict[str, tuple[int, int]]:
-    """(column, row) of every node: column = layer, rows ordered to keep edges from crossing."""
-    kinds = [k for k in LAYERS if any(d == k for _, d in g.nodes(data="kind"))]
-    others = sorted({d for _, d in g.nodes(data="kind")} - set(LAYERS))
+    """(column, row) of every node: columns by layer, rows ordered to keep edges from crossing."""
+    bands, depth = kind_bands(g)
     pos: dict[str, tuple[int, int]] = {}
-    for column, kind in enumerate(kinds + others):
-        layer = [n for n, k in g.nodes(data="kind") if k == kind]
+    for kind, band in bands.items():
+        for column in band:
+            layer = [n for n, k in g.nodes(data="kind") if k == kind and band.start + depth[n] == column]
 
-        def barycentre(n):
-            rows = [pos[p][1] for p in g.predecessors(n) if p in pos]
-            return (sum(rows) / len(rows) if rows else float("inf"), n)
+            def barycentre(n):
+                rows = [pos[p][1] for p in g.predecessors(n) if p in pos]
+                return (sum(rows) / len(rows) if rows else float("inf"), n)
 
-        for row, n in enumerate(sorted(layer, key=barycentre)):
-            pos[n] = (column, row)
+            for row, n in enumerate(sorted(layer, key=barycentre)):
+                pos[n] = (column, row)
     return pos
 
 
@@ -137,10 +161,10 @@ class GraphPicture:
         if title:
             out.append(f'<text x="{MARGIN}" y="{MARGIN + 16}" font-size="16" font-weight="bold">'
                        f'{_esc(title)}</text>')
-        kinds = sorted({self.graph.nodes[n]["kind"] for n in self.nodes},
-                       key=lambda k: LAYERS.index(k) if k in LAYERS else 99)
-        for c, kind in enumerate(kinds):
-            out.append(f'<text x="{lefts[c] + widths[c] / 2:.1f}" y="{top - 6}" text-anchor="middle" '
+        for kind, band in kind_bands(self.graph)[0].items():
+            first, last = band[0], band[-1]
+            middle = (lefts[first] + lefts[last] + widths[last]) / 2
+            out.append(f'<text x="{middle:.1f}" y="{top - 6}" text-anchor="middle" '
                        f'font-size="14" font-weight="bold" fill="{KIND_COLOURS.get(kind, "#000")}">'
                        f'{_esc(kind)}s</text>')
         half = {n: widths[self.grid[n][0]] / 2 for n in self.nodes}

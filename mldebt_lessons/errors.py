@@ -18,10 +18,20 @@ class CourseInputError(ValueError):
 
 def unknown_choice(what: str, given: object, choices: Iterable[str]) -> CourseInputError:
     """Build the error for a name that is not one of ``choices``."""
-    choices = list(choices)
-    close = difflib.get_close_matches(str(given), choices, n=1)
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(given).strip(), choices, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return CourseInputError(f"unknown {what} '{given}'{hint}; choose one of: {', '.join(choices)}")
+    return CourseInputError(f"unknown {what} {shown(given)}{hint}; choose one of: {', '.join(choices)}")
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value quoted for an error message: on one line, and cut short if long.
+
+    >>> shown("user_age\\n")
+    "'user_age\\\\n'"
+    """
+    text = repr(str(value))
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def show_course_errors_briefly() -> None:

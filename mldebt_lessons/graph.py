@@ -122,7 +122,8 @@ def ripple_summary(g: nx.DiGraph, node: str) -> str:
             far = max(r.distance for r in group)
             noun = layer if len(group) == 1 else layer + "s"
             parts.append(f"{len(group)} {noun} ({names}) within {far} hop{'s' if far > 1 else ''}")
-    return f"A change to {kind} '{node}' reaches {len(reached)} nodes: {', '.join(parts)}."
+    nodes = "node" if len(reached) == 1 else "nodes"
+    return f"A change to {kind} '{node}' reaches {len(reached)} {nodes}: {', '.join(parts)}."
 
 
 def describe_graph(g: nx.DiGraph) -> str:

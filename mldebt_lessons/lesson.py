@@ -98,7 +98,7 @@ def check(exercise_id: str, answer: Any) -> Feedback:
     """Check a learner's answer; ``None`` means not answered yet."""
     task = exercise(exercise_id)
     if answer is None:
-        return Feedback(False, f"no answer yet. Hint: {task.hint}")
+        return Feedback(False, f"put your answer in `answer` and run this cell again. Hint: {task.hint}")
     return task.checker(answer)
 
 

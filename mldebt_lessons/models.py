@@ -165,7 +165,8 @@ class ShopModel:
 
 def quality(model: ShopModel, table: dict[str, np.ndarray], y: np.ndarray,
             truth: np.ndarray | None = None) -> tuple[str, float]:
-    """The model's quality on held-out rows: AUC for classifiers, error against the truth for LTV."""
+    """The model's quality on held-out rows: AUC for classifiers; for LTV, the mean absolute error
+    in pounds against the true expected spend (lower is better)."""
     score = model.predict_score(table)
     if model.spec.task == "classify":
         return "AUC", float(roc_auc_score(y, score))

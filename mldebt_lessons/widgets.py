@@ -64,7 +64,8 @@ class CaceExplorer(w.VBox):
         with self._quietly():
             self.change.options = options
             self.change.value = keep
-        self.refresh()
+        if not self._quiet:
+            self.refresh()
 
     def _on_change(self, _):
         if not self._quiet:
@@ -73,11 +74,11 @@ class CaceExplorer(w.VBox):
     @contextlib.contextmanager
     def _quietly(self):
         # While several controls are being set, refresh once at the end instead of each time.
-        self._quiet = True
+        outer, self._quiet = self._quiet, True
         try:
             yield
         finally:
-            self._quiet = False
+            self._quiet = outer
 
     def select(self, feature: str, change: str, mode: str) -> None:
         """Set all three controls, as a learner would, and refresh once."""

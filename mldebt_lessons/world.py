@@ -56,9 +56,21 @@ def fit_models(table, labels, train_rows, seed, specs=MODEL_SPECS) -> dict[str, 
     return {s.name: ShopModel(s, random_state=seed).fit(train, labels[s.label][train_rows]) for s in specs}
 
 
-@functools.lru_cache(maxsize=4)
 def build_world(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> World:
-    """Generate the shop's data and fit its models. Cached: the same seed returns the same object."""
+    """The shop for ``seed``, built once: the same seed returns the same (shared, read-only) object."""
+    return _cached_world(int(seed), int(n_users))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_world(seed: int, n_users: int) -> World:
+    return make_world(seed, n_users)
+
+
+build_world.cache_clear = _cached_world.cache_clear  # as for any lru_cache'd function
+
+
+def make_world(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> World:
+    """Generate the shop's data and fit its models, from scratch (no cache)."""
     raw = make_raw_data(seed, n_users)
     truth = ground_truth(raw)
     labels = draw_labels(truth, seed)

@@ -1,0 +1,263 @@
+"""Tests for lesson metadata, exercises, checkers, notebooks and the AI-tutor prompt."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mldebt_lessons.errors import CourseInputError
+from mldebt_lessons.lesson import Feedback, check, exercise, show_solution, solution
+from mldebt_lessons.lessons import LESSONS, get_lesson
+from mldebt_lessons.tutor import tutor_prompt, world_summary
+from mldebt_lessons.world import build_world
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+GUIDE = ROOT.parent / "shared" / "course-guide.md"
+
+# The audit's pattern ids and their paper sections, from the course guide's taxonomy (section 1).
+PATTERN_SECTIONS = {
+    "entanglement": "§2", "correction_cascade": "§2", "undeclared_consumer": "§2",
+    "unstable_data_dependency": "§3", "underutilized_data_dependency": "§3", "static_analysis_gap": "§3",
+    "direct_feedback_loop": "§4", "hidden_feedback_loop": "§4",
+    "glue_code": "§5", "pipeline_jungle": "§5", "dead_experimental_codepath": "§5", "abstraction_debt": "§5",
+    "plain_old_data_smell": "§5", "multiple_language_smell": "§5", "prototype_smell": "§5",
+    "configuration_debt": "§6", "fixed_threshold": "§7", "monitoring_gap": "§7",
+    "data_testing_debt": "§8", "reproducibility_debt": "§8", "process_management_debt": "§8",
+    "cultural_debt": "§8",
+}
+
+LESSON_LIST = list(LESSONS.values())
+EXERCISES = [e for lesson in LESSON_LIST for e in lesson.exercises]
+
+# For every exercise, an answer that looks plausible but is wrong. A new exercise needs one here.
+WRONG_ANSWERS = {
+    "01.1": [4, 1, "2", 2.5],
+    "01.2": ["churn_model", ["recommender", "ltv_model"], 42],
+    "01.3": [(0.5, 0.5), (0.0, 0.75), (75.2, 0.0), "0.75"],
+    "01.4": ["log", "units", "nonsense"],
+    "01.5": [("country", "rename"), ("user_age", "log"), "user_age"],
+}
+
+
+def run_solution(ex) -> object:
+    namespace: dict = {}
+    exec(compile(ex.solution, f"<solution {ex.id}>", "exec"), namespace)
+    assert "answer" in namespace, f"solution {ex.id} leaves no `answer`"
+    return namespace["answer"]
+
+
+# --- metadata --------------------------------------------------------------------------------------
+
+def test_the_registry_is_keyed_by_lesson_id_in_course_order():
+    assert list(LESSONS) == sorted(LESSONS)
+    for key, lesson in LESSONS.items():
+        assert key == lesson.id
+        assert get_lesson(lesson.id) is lesson and get_lesson(lesson.slug) is lesson
+
+
+def test_an_unknown_lesson_gives_one_line():
+    with pytest.raises(CourseInputError) as caught:
+        get_lesson("99")
+    assert "\n" not in str(caught.value) and "01 (entanglement_cace)" in str(caught.value)
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_lesson_metadata_is_complete(lesson):
+    assert re.fullmatch(r"\d\d", lesson.id)
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", lesson.slug)
+    assert lesson.title.strip() and lesson.title == lesson.title.strip()
+    assert len(lesson.objectives) >= 3 and all(o.strip() for o in lesson.objectives)
+    assert isinstance(lesson.minutes, int) and lesson.minutes > 0
+    assert 3 <= len(lesson.exercises) <= 5
+    assert len(lesson.quiz) >= 5
+    assert len(lesson.tutor_prompts) == 3 and all(p.strip() for p in lesson.tutor_prompts)
+    assert len(lesson.key_points) >= 3 and all(k.strip() for k in lesson.key_points)
+    assert lesson.notebook == f"{lesson.id}_{lesson.slug}.ipynb"
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_patterns_come_from_the_guide_and_match_the_paper_section(lesson):
+    assert lesson.patterns
+    for pattern in lesson.patterns:
+        assert pattern in PATTERN_SECTIONS, pattern
+        assert PATTERN_SECTIONS[pattern] == lesson.paper_section, pattern
+
+
+@pytest.mark.skipif(not GUIDE.exists(), reason="the course guide lives outside this repository")
+def test_the_pattern_list_here_matches_the_course_guide():
+    ids = set(re.findall(r"`([a-z_]+)`", GUIDE.read_text().split("## 2.")[0]))
+    assert set(PATTERN_SECTIONS) == ids
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_exercise_ids_are_unique_numbered_and_prefixed_by_the_lesson(lesson):
+    ids = [e.id for e in lesson.exercises]
+    assert ids == [f"{lesson.id}.{n}" for n in range(1, len(ids) + 1)]
+    for e in lesson.exercises:
+        assert e.title.strip() and e.prompt.strip() and e.hint.strip() and e.solution.strip()
+        assert "answer" in e.prompt
+    all_ids = [e.id for e in EXERCISES]
+    assert len(all_ids) == len(set(all_ids))
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_each_question_has_one_right_option_and_feedback_on_every_option(lesson):
+    for number, question in enumerate(lesson.quiz):
+        assert question.text.strip(), number
+        assert len(question.options) >= 3, number
+        assert sum(o.correct for o in question.options) == 1, number
+        texts = [o.text for o in question.options]
+        assert len(set(texts)) == len(texts), number
+        for option in question.options:
+            assert option.text.strip() and option.feedback.strip(), (number, option.text)
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_the_tutor_prompts_follow_the_template_order(lesson):
+    explain, walk, audit = (p.lower() for p in lesson.tutor_prompts)
+    assert "explain" in explain and "one paragraph" in explain
+    assert "walk me through" in walk
+    assert "audit" in audit and "prioritise" in audit
+
+
+# --- exercises: solutions pass their checkers, wrong answers do not ---------------------------------
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
+def test_every_solution_passes_its_checker(ex):
+    answer = run_solution(ex)
+    verdict = check(ex.id, answer)
+    assert isinstance(verdict, Feedback)
+    assert verdict.ok, verdict
+    assert verdict.message.strip() and repr(verdict).startswith("Right: ")
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
+def test_wrong_answers_are_rejected_with_a_message(ex):
+    assert ex.id in WRONG_ANSWERS, f"add wrong answers for {ex.id} to WRONG_ANSWERS"
+    right = run_solution(ex)
+    for wrong in WRONG_ANSWERS[ex.id] + [None, object()]:
+        assert wrong != right
+        verdict = check(ex.id, wrong)
+        assert verdict.ok is False, (ex.id, wrong)
+        assert verdict.message.strip() and repr(verdict).startswith("Not yet: ")
+
+
+def test_not_answering_yet_gives_the_hint():
+    verdict = check("01.1", None)
+    assert verdict.ok is False
+    assert exercise("01.1").hint in verdict.message
+
+
+def test_the_solutions_give_the_answers_the_library_measures():
+    from mldebt_lessons.cace import measure_cace
+    world = build_world()
+    assert run_solution(exercise("01.1")) == 2
+    assert run_solution(exercise("01.2")) == "recommender"
+    serving, retrained = run_solution(exercise("01.3"))
+    churn = {m: next(e for e in measure_cace(world, "user_age", "units", m) if e.model == "churn_model")
+             for m in ("serving", "retrained")}
+    assert (serving, retrained) == (churn["serving"].decisions_flipped, churn["retrained"].decisions_flipped)
+    assert serving > retrained
+
+
+def test_checkers_accept_equivalent_forms_of_the_right_answer():
+    assert check("01.2", ["recommender"]).ok and check("01.2", ("recommender",)).ok
+    best = run_solution(exercise("01.5"))
+    assert check("01.5", list(best)).ok
+
+
+def test_a_numpy_integer_count_is_accepted():
+    assert check("01.1", np.int64(2)).ok
+
+
+def test_unknown_exercise_gives_one_line():
+    with pytest.raises(CourseInputError) as caught:
+        check("01.9", 3)
+    assert "\n" not in str(caught.value) and "01.1" in str(caught.value)
+
+
+def test_show_solution_prints_the_solution(capsys):
+    show_solution("01.2")
+    out = capsys.readouterr().out
+    assert out.startswith("# Solution to exercise 01.2: Name the control")
+    assert solution("01.2").strip() in out
+
+
+# --- notebooks ---------------------------------------------------------------------------------------
+
+TEMPLATE_HEADINGS = ("Why", "Demo", "Try it", "Check yourself", "Ask your AI tutor", "Key points")
+
+
+def headings(path: Path) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [line for cell in cells if cell["cell_type"] == "markdown"
+            for line in "".join(cell["source"]).splitlines() if line.startswith("#")]
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_each_lesson_has_its_notebook(lesson):
+    assert (NOTEBOOKS / lesson.notebook).is_file(), lesson.notebook
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_each_lesson_notebook_follows_the_template(lesson):
+    found = headings(NOTEBOOKS / lesson.notebook)
+    assert found and found[0].startswith("# ") and lesson.title in found[0]
+    sections = [h[3:] for h in found if h.startswith("## ")]
+    places = []
+    for heading in TEMPLATE_HEADINGS:
+        matches = [i for i, s in enumerate(sections) if s.startswith(heading)]
+        assert matches, f"{lesson.notebook} has no '## {heading}' section"
+        places.append(matches[0])
+    assert places == sorted(places), f"{lesson.notebook}: template sections out of order: {sections}"
+
+
+def test_notebooks_named_as_prerequisites_exist():
+    named = {p for lesson in LESSON_LIST for p in lesson.prerequisites if p.endswith(".ipynb")}
+    assert named
+    for name in named:
+        assert (NOTEBOOKS / name).is_file(), name
+
+
+# --- the AI-tutor prompt ---------------------------------------------------------------------------------
+
+def test_tutor_prompt_holds_the_three_prompts_in_order_with_the_learners_results():
+    lesson = get_lesson("01")
+    results = "churn_model: 75.2% of decisions flipped (measured)"
+    text = tutor_prompt(lesson, results=results, quiz_score=(4, 6), my_system="a search ranker and two teams")
+    places = [text.index(f"{i}. {p}") for i, p in enumerate(lesson.tutor_prompts, start=1)]
+    assert places == sorted(places)
+    assert results in text
+    assert "My quiz score: 4 of 6." in text
+    assert "a search ranker and two teams" in text
+    assert lesson.title in text and lesson.paper_section in text
+    for objective in lesson.objectives:
+        assert f"- {objective}" in text
+    assert world_summary(build_world()) in text
+
+
+def test_tutor_prompt_leaves_no_placeholder_unfilled():
+    text = tutor_prompt(get_lesson("01"), results="x", quiz_score=(1, 6))
+    assert not re.search(r"[{}]|\bNone\b|\bTODO\b|<[a-z_]+>", text), text
+    assert "(no results yet" not in text
+
+
+def test_tutor_prompt_without_results_says_so_and_omits_the_score():
+    text = tutor_prompt(get_lesson("01"))
+    assert "(no results yet: I have not run the demo)" in text
+    assert "My quiz score" not in text
+    assert "(describe your own ML or LLM system here" in text
+
+
+def test_world_summary_reads_its_numbers_from_the_world():
+    world = build_world()
+    text = world_summary(world)
+    n = len(world.train_rows) + len(world.test_rows)
+    assert f"{n:,} synthetic users" in text and f"seed {world.seed}" in text
+    assert "3 raw sources" in text and "6 features" in text
+    assert "4 real scikit-learn models" in text and "4 consumers" in text
+    for node in world.graph:
+        assert node in text, node
