@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test notebooks bench clean
+.PHONY: setup lab test test-browser notebooks bench clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ lab: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Only the tests that drive every notebook in real JupyterLab in headless Chromium.
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser
 
 # Re-execute every notebook in place, top to bottom, as strict nbval will compare them.
 notebooks: setup
