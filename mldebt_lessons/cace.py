@@ -8,17 +8,21 @@ Two modes, as in real life:
   *other* inputs move too: the paper's claim that changing one input changes the use of
   the remaining n-1.
 
-Every model is measured, not just the ones downstream: a model that does not read the
-feature is the control and must show exactly zero change.
+Every model is measured, not just the ones downstream: a model the change does not reach
+(it neither reads the feature nor reads a model that does) is the control and must show
+exactly zero change.
 
 Example
 -------
 >>> from mldebt_lessons.world import build_world
 >>> effects = measure_cace(build_world(), "user_age", "units", "serving")
->>> [(e.model, e.reads_feature) for e in effects]
-[('churn_model', True), ('ltv_model', True), ('fraud_model', True), ('recommender', False)]
+>>> [(e.model, e.reads_feature, e.downstream) for e in effects]  # doctest: +NORMALIZE_WHITESPACE
+[('churn_model', True, True), ('ltv_model', True, True), ('fraud_model', True, True),
+ ('recommender', False, False), ('fraud_model_es', False, True)]
 >>> next(e for e in effects if e.model == "recommender").decisions_flipped
 0.0
+>>> next(e for e in effects if e.model == "fraud_model_es").decisions_flipped > 0
+True
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import numpy as np
 
 from .errors import unknown_choice
 from .features import FEATURES, changes_for, check_change, feature, feature_table
-from .models import ShopModel, quality
+from .graph import ripple
+from .models import ShopModel, add_upstream_scores, quality
 from .world import World, rows_of
 
 MODES = ("serving", "retrained")
@@ -43,7 +48,8 @@ class ModelEffect:
     """What one change did to one model, measured on the held-out users."""
 
     model: str
-    reads_feature: bool
+    reads_feature: bool  # the feature is one of its inputs
+    downstream: bool  # the change reaches it, directly or through another model
     decisions_flipped: float  # share of users whose decision flipped
     mean_abs_score_change: float
     quality_metric: str
@@ -102,9 +108,15 @@ def consumer_effects(world: World, feature_name: str, change: str, mode: str) ->
     flipped = _measure(world, feature_name, change, mode)[1]
     effects = {}
     for node, kind in world.graph.nodes(data="kind"):
-        if kind == "consumer":
-            reads = [flipped[m] for m in world.graph.predecessors(node) if m in flipped]
-            effects[node] = float(np.mean(np.any(reads, axis=0))) if reads else 0.0
+        if kind != "consumer":
+            continue
+        # A consumer may serve several markets (one model each): a user counts once, in their market.
+        by_market: dict[str, list] = {}
+        for m in world.graph.predecessors(node):
+            if m in flipped:
+                by_market.setdefault(world.models[m].spec.market, []).append(flipped[m])
+        users = [np.any(arrays, axis=0) for arrays in by_market.values()]
+        effects[node] = float(np.mean(np.concatenate(users))) if users else 0.0
     return effects
 
 
@@ -115,38 +127,51 @@ def _check(feature_name: str, change: str, mode: str) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _changed_features(world: World, feature_name: str, change: str) -> dict[str, np.ndarray]:
-    return feature_table(world.raw, world.reference, (feature_name, change))
+def _changed_features(world: World, feature_name: str, change: str) -> dict[str, dict[str, np.ndarray]]:
+    """Every market's feature table with the change applied."""
+    return {name: feature_table(market.raw, world.reference, (feature_name, change))
+            for name, market in world.markets.items()}
 
 
 @functools.lru_cache(maxsize=256)
 def _measure(world: World, feature_name: str, change: str, mode: str):
-    """(effects, flipped) where flipped maps each model to a bool array over the test users."""
-    changed = _changed_features(world, feature_name, change)
-    test_before, test_after = world.test_table, rows_of(changed, world.test_rows)
+    """(effects, flipped): flipped maps each model to a bool array over its market's test users."""
+    markets, changed = world.markets, _changed_features(world, feature_name, change)
+    reached = {r.node for r in ripple(world.graph, feature_name)}
+    new_models = dict(world.models)
+    if mode == "retrained":
+        # Every team the change reaches retrains, upstream models first (world.models is in that order).
+        for name in world.models:
+            if name in reached:
+                new_models[name] = _refit(world, name, new_models, changed)
     effects, flipped = [], {}
     for name, model in world.models.items():
-        reads = feature_name in model.spec.inputs
-        if mode == "retrained" and reads:
-            new = ShopModel(model.spec, world.seed).fit(
-                rows_of(changed, world.train_rows), world.labels[model.spec.label][world.train_rows])
-            shift, moved = weight_shift(model.input_weights(), new.input_weights(), feature_name)
-        else:
-            # Not retrained (or nothing it reads changed): the same fitted model meets the new inputs.
-            new, shift, moved = model, 0.0, ""
-        y = world.labels[model.spec.label][world.test_rows]
-        truth = world.truth["ltv_mean"][world.test_rows]
-        metric, q_before = quality(model, test_before, y, truth)
-        _, q_after = quality(new, test_after, y, truth)
-        flipped[name] = model.decide(test_before) != new.decide(test_after)
+        new = new_models[name]
+        market = markets[model.spec.market]
+        before = add_upstream_scores(rows_of(market.features, market.test_rows), world.models, model.spec.inputs)
+        after = add_upstream_scores(rows_of(changed[market.name], market.test_rows), new_models, model.spec.inputs)
+        y = market.labels[model.spec.label][market.test_rows]
+        truth = market.truth["ltv_mean"][market.test_rows] if "ltv_mean" in market.truth else None
+        metric, q_before = quality(model, before, y, truth)
+        _, q_after = quality(new, after, y, truth)
+        shift, moved = (weight_shift(model.input_weights(), new.input_weights(), feature_name)
+                        if new is not model else (0.0, ""))
+        flipped[name] = model.decide(before) != new.decide(after)
         effects.append(ModelEffect(
-            model=name, reads_feature=reads,
+            model=name, reads_feature=feature_name in model.spec.inputs, downstream=name in reached,
             decisions_flipped=float(np.mean(flipped[name])),
-            mean_abs_score_change=float(np.mean(np.abs(model.predict_score(test_before)
-                                                       - new.predict_score(test_after)))),
+            mean_abs_score_change=float(np.mean(np.abs(model.predict_score(before) - new.predict_score(after)))),
             quality_metric=metric, quality_before=q_before, quality_after=q_after,
             other_inputs_shift=shift, most_moved_input=moved))
     return tuple(effects), flipped
+
+
+def _refit(world: World, name: str, models: dict, changed: dict) -> ShopModel:
+    """Retrain one model on the changed features, reading the scores of ``models`` upstream of it."""
+    spec = world.models[name].spec
+    market = world.markets[spec.market]
+    train = add_upstream_scores(rows_of(changed[market.name], market.train_rows), models, spec.inputs)
+    return ShopModel(spec, world.seed).fit(train, market.labels[spec.label][market.train_rows])
 
 
 def all_experiments() -> list[tuple[str, str]]:
@@ -160,7 +185,7 @@ def effects_table(effects: list[ModelEffect]) -> list[dict]:
     for e in effects:
         rows.append({
             "model": e.model,
-            "reads it?": "yes" if e.reads_feature else "no (control)",
+            "reads it?": _reads_text(e),
             "decisions flipped": f"{100 * e.decisions_flipped:.1f}%",
             "mean |score change|": f"{e.mean_abs_score_change:.4f}",
             "quality before -> after": f"{e.quality_metric} {e.quality_before:.3f} -> {e.quality_after:.3f}",
@@ -168,6 +193,12 @@ def effects_table(effects: list[ModelEffect]) -> list[dict]:
                                   + (f" (most: {e.most_moved_input})" if e.most_moved_input else ""),
         })
     return rows
+
+
+def _reads_text(effect: ModelEffect) -> str:
+    if effect.reads_feature:
+        return "yes"
+    return "via another model" if effect.downstream else "no (control)"
 
 
 def effects_text(feature_name: str, change: str, mode: str, effects: list[ModelEffect]) -> str:

@@ -16,7 +16,8 @@ Ground truth (the hidden process the models try to learn; see :func:`ground_trut
   older age and a mobile-web sign-up.
 * ltv: twelve-month spend grows with basket value and sessions, peaks in middle age,
   and differs by country.
-* fraud: rare; young, brand-new accounts with large baskets on mobile web.
+* fraud: rare; young, brand-new accounts with large baskets on mobile web, and bots that
+  make many sessions.
 * recommendation click: more sessions and the app make a click on the homepage carousel
   more likely.
 
@@ -126,8 +127,8 @@ def ground_truth(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                - 0.6 * np.log1p(days / 365) + 0.7 * mobile_web)
     ltv_mean = (basket * (2.0 + 0.9 * np.log1p(sessions)) * lift
                 * (1.0 - ((age - 45) / 60) ** 2))
-    fraud_z = (-4.2 + 1.8 * (age < 25) + 2.0 * (days < 14) + 0.012 * (basket - 45)
-               + 0.9 * mobile_web)
+    fraud_z = (-5.0 + 1.8 * (age < 25) + 2.0 * (days < 14) + 0.012 * (basket - 45)
+               + 0.9 * mobile_web + 0.9 * np.log1p(sessions))
     click_z = -1.2 + 0.55 * np.log1p(sessions) + 0.6 * app - 0.012 * (age - 38)
     return {
         "churn_p": _sigmoid(churn_z),
@@ -147,6 +148,36 @@ def draw_labels(truth: dict[str, np.ndarray], seed: int = DEFAULT_SEED) -> dict[
         "fraud": (rng.random(n) < truth["fraud_p"]).astype(int),
         "clicked": (rng.random(n) < truth["click_p"]).astype(int),
     }
+
+
+NEW_MARKET = "ES"
+NEW_MARKET_DAYS_OPEN = 120
+
+
+def make_new_market_data(seed: int = DEFAULT_SEED, n_users: int = 1500) -> dict[str, np.ndarray]:
+    """Users of Larkspur's newest market, Spain, opened ``NEW_MARKET_DAYS_OPEN`` days ago.
+
+    Drawn like the home market (its own seed stream), but every user is in Spain and no account
+    is older than the market.
+    """
+    raw = make_raw_data(seed=seed + 1_000_003, n_users=n_users)
+    raw["country"] = np.full(n_users, NEW_MARKET)
+    raw["days_since_signup"] = raw["days_since_signup"] % NEW_MARKET_DAYS_OPEN
+    return raw
+
+
+def new_market_fraud_truth(raw: dict[str, np.ndarray]) -> np.ndarray:
+    """Fraud in Spain looks different: big one-off desktop orders, few sessions (no bots).
+
+    The home market's strongest new signal, many sessions, points the other way here.
+    """
+    age = true_age(raw)
+    days = raw["days_since_signup"]
+    basket = np.nan_to_num(raw["avg_basket_value"], nan=30.0)
+    desktop = raw["device"] == "desktop"
+    z = (-3.2 + 0.9 * (age < 25) + 1.4 * (days < 14) + 0.02 * (basket - 45) + 1.2 * desktop
+         - 1.0 * np.log1p(raw["session_count"]))
+    return _sigmoid(z)
 
 
 def train_test_rows(n_users: int, seed: int = DEFAULT_SEED, test_share: float = 0.3):

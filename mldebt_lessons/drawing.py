@@ -64,20 +64,44 @@ def kind_bands(g: nx.DiGraph) -> dict[str, range]:
     return bands, depth
 
 
-def layered_layout(g: nx.DiGraph) -> dict[str, tuple[int, int]]:
-    """(column, row) of every node: columns by layer, rows ordered to keep edges from crossing."""
+def layered_layout(g: nx.DiGraph) -> dict[str, tuple[int, float]]:
+    """(column, row) of every node, left to right by layer; rows may be halves.
+
+    Each node sits as near as it can to the mean row of what feeds it, which keeps edges short
+    and uncrossed, and never on a row where an edge that skips its column runs past.
+    """
     bands, depth = kind_bands(g)
-    pos: dict[str, tuple[int, int]] = {}
-    for kind, band in bands.items():
-        for column in band:
-            layer = [n for n, k in g.nodes(data="kind") if k == kind and band.start + depth[n] == column]
+    column_of = {n: bands[k].start + depth[n] for n, k in g.nodes(data="kind")}
+    first = _place_rows(g, column_of, passing=None)
+    pos = _place_rows(g, column_of, passing=first)
+    top = min((r for _, r in pos.values()), default=0)
+    return {n: (c, r - top) for n, (c, r) in pos.items()}
 
-            def barycentre(n):
-                rows = [pos[p][1] for p in g.predecessors(n) if p in pos]
-                return (sum(rows) / len(rows) if rows else float("inf"), n)
 
-            for row, n in enumerate(sorted(layer, key=barycentre)):
-                pos[n] = (column, row)
+def _place_rows(g, column_of, passing):
+    """One left-to-right sweep; ``passing`` (an earlier sweep) says where skipping edges run."""
+    columns = [[n for n in g if column_of[n] == c] for c in range(max(column_of.values(), default=-1) + 1)]
+    tallest = max((len(c) for c in columns), default=0)
+    pos: dict[str, tuple[int, float]] = {}
+    for column, layer in enumerate(columns):
+        def wanted(n):
+            rows = [pos[p][1] for p in g.predecessors(n) if p in pos]
+            return round(2 * sum(rows) / len(rows)) / 2 if rows else None
+
+        blocked = []
+        if passing:
+            for u, v in g.edges:
+                (cu, ru), (cv, rv) = passing[u], passing[v]
+                if cu < column < cv:
+                    blocked.append(ru + (rv - ru) * (column - cu) / (cv - cu))
+        order = sorted(layer, key=lambda n: (wanted(n) if wanted(n) is not None else float("inf"), n))
+        row = (tallest - len(layer)) / 2 - 1 if all(wanted(n) is None for n in layer) else float("-inf")
+        for n in order:
+            want = wanted(n)
+            row = max(row + 1, want if want is not None else row + 1)
+            while any(abs(row - b) < 0.5 for b in blocked):
+                row += 0.5
+            pos[n] = (column, row)
     return pos
 
 
@@ -117,12 +141,18 @@ class GraphPicture:
     True
     """
 
-    def __init__(self, g: nx.DiGraph, title: str = "", longest_note: str = "changed: merge_rare"):
+    def __init__(self, g: nx.DiGraph, title: str = "", longest_note: str | dict[str, str] = "changed: merge_rare",
+                 dashed_edges=None):
         self.graph = g
-        self.longest_note = longest_note  # boxes are sized for notes up to this long
+        # Boxes are sized for notes up to this long: one length for all, or {node: its longest note}.
+        self.longest_note = longest_note
         self.grid = layered_layout(g)
         self.nodes = list(self.grid)
         self.edges = list(g.edges)
+        # Edges drawn dashed, pale or lit: by default the reads nobody declared (edge attr declared=False).
+        if dashed_edges is None:
+            dashed_edges = [(u, v) for u, v, declared in g.edges(data="declared", default=True) if not declared]
+        self.dashed_edges = frozenset(dashed_edges)
         self._slots: dict[str, str] = {}
         self._template = self._build_template(title)
         self.paint()
@@ -130,29 +160,32 @@ class GraphPicture:
     # -- layout in pixels -------------------------------------------------------------
     def _geometry(self, title):
         columns = max(c for c, _ in self.grid.values()) + 1
-        rows = max(r for _, r in self.grid.values()) + 1
+        rows = max(r for _, r in self.grid.values()) + 1  # rows are already centred by the layout
         widths = [0.0] * columns
         for n, (c, _) in self.grid.items():
             widths[c] = max(widths[c], _label_width(n, LABEL_PX) + 18,
-                            _label_width(self.longest_note, NOTE_PX) + 18)
+                            _label_width(self._longest_note_of(n), NOTE_PX) + 18)
         lefts, x = [], MARGIN
         for w in widths:
             lefts.append(x)
             x += w + GAP_PX
         top = MARGIN + (26 if title else 0) + 24
-        counts = [sum(1 for c, _ in self.grid.values() if c == col) for col in range(columns)]
         centre = {}
         for n, (c, r) in self.grid.items():
-            offset = (rows - counts[c]) * ROW_PX / 2  # centre short columns vertically
-            centre[n] = (lefts[c] + widths[c] / 2, top + offset + r * ROW_PX + ROW_PX / 2)
+            centre[n] = (lefts[c] + widths[c] / 2, top + r * ROW_PX + ROW_PX / 2)
         size = (x - GAP_PX + MARGIN, top + rows * ROW_PX + MARGIN)
         return widths, lefts, centre, size, top
+
+    def _longest_note_of(self, node: str) -> str:
+        if isinstance(self.longest_note, dict):
+            return self.longest_note.get(node, "")
+        return self.longest_note
 
     def _build_template(self, title):
         widths, lefts, centre, (width, height), top = self._geometry(title)
         self.size = (round(width), round(height))
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-               f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}">',
+               f'viewBox="0 0 {width:.0f} {height:.0f}" style="max-width:100%;height:auto" font-family="{FONT}">',
                '<defs>'] + [
             f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
@@ -174,12 +207,13 @@ class GraphPicture:
             x0, x1 = x0 + half[u], x1 - half[v] - 1
             mid = (x0 + x1) / 2
             paths[(u, v)] = f'M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}'
-        for d in paths.values():
-            out.append(f'<path d="{d}" fill="none" stroke="{IDLE_EDGE}" stroke-width="1.2" '
+        dash = {e: ' stroke-dasharray="7,4"' if e in self.dashed_edges else "" for e in paths}
+        for e, d in paths.items():
+            out.append(f'<path d="{d}" fill="none" stroke="{IDLE_EDGE}" stroke-width="1.2"{dash[e]} '
                        f'marker-end="url(#idle)"/>')
         # A dark copy of every edge, drawn above the pale ones and shown only when lit.
-        for i, d in enumerate(paths.values()):
-            out.append(f'<path d="{d}" fill="none" stroke="{LIT_EDGE}" stroke-width="2.2" '
+        for i, (e, d) in enumerate(paths.items()):
+            out.append(f'<path d="{d}" fill="none" stroke="{LIT_EDGE}" stroke-width="2.2"{dash[e]} '
                        f'marker-end="url(#lit)" visibility="{{e{i}}}"/>')
         for i, n in enumerate(self.nodes):
             (x, y), w = centre[n], widths[self.grid[n][0]]

@@ -1,14 +1,16 @@
 """The shop's dependency graph and plain queries over it.
 
 Nodes carry ``kind`` (source, feature, model, consumer) and ``owner``; edges carry ``kind``:
-``extracts`` (source -> feature), ``input`` (feature -> model), ``output`` (model -> consumer).
+``extracts`` (source -> feature), ``input`` (feature -> model), ``model_input`` (model -> model,
+a model trained on another's score), ``output`` (model -> consumer). Consumer nodes and their
+edges also carry ``declared``: False for a reader nobody was told about.
 Data flows along the edges, so everything a change can reach lies downstream.
 
 Example
 -------
 >>> g = shop_graph()
 >>> [(r.node, r.distance) for r in ripple(g, "session_count")]
-[('churn_model', 1), ('recommender', 1), ('email_campaign', 2), ('homepage', 2)]
+[('churn_model', 1), ('recommender', 1), ('ads_ranker', 2), ('email_campaign', 2), ('homepage', 2)]
 """
 
 from __future__ import annotations
@@ -35,15 +37,19 @@ class Consumer:
     owner: str
     description: str
     reads: tuple[str, ...]
+    declared: bool = True  # False: it reads the models' outputs without anyone having been told
 
 
 CONSUMERS = (
     Consumer("email_campaign", "marketing team", "win-back emails to likely churners", ("churn_model",)),
     Consumer("vip_programme", "loyalty team", "invitations for the top tenth by predicted spend",
              ("ltv_model",)),
-    Consumer("fraud_review_queue", "payments team", "orders held for a person to check", ("fraud_model",)),
+    Consumer("fraud_review_queue", "payments team", "orders held for a person to check",
+             ("fraud_model", "fraud_model_es")),
     Consumer("homepage", "homepage team", "personalised carousel, and a discount banner for likely churners",
              ("recommender", "churn_model")),
+    Consumer("ads_ranker", "ads team", "picks whom to show paid ads, using churn scores it found in the logs",
+             ("churn_model",), declared=False),
 )
 
 
@@ -69,9 +75,10 @@ def shop_graph(sources=SOURCES, features=FEATURES, models=MODEL_SPECS, consumers
         for name in m.inputs:
             add_edge(g, name, m.name)
     for c in consumers:
-        g.add_node(c.name, kind="consumer", owner=c.owner, description=c.description)
+        g.add_node(c.name, kind="consumer", owner=c.owner, description=c.description, declared=c.declared)
         for name in c.reads:
             add_edge(g, name, c.name)
+            g.edges[name, c.name]["declared"] = c.declared
     return g
 
 
@@ -137,3 +144,30 @@ def describe_graph(g: nx.DiGraph) -> str:
                 line += f"; read by {', '.join(sorted(g.successors(n))) or 'nobody'}"
             lines.append(line + ".")
     return "\n".join(lines)
+
+
+def model_chains(g: nx.DiGraph) -> list[tuple[str, ...]]:
+    """Every longest chain of models in which each model reads the score of the one before.
+
+    A chain of two or more is a correction cascade; its length is the cascade's depth.
+
+    >>> model_chains(shop_graph())
+    [('fraud_model', 'fraud_model_es')]
+    """
+    models = g.subgraph(n for n, k in g.nodes(data="kind") if k == "model")
+    chains = []
+    for start in sorted(n for n in models if models.in_degree(n) == 0 and models.out_degree(n) > 0):
+        for end in sorted(n for n in models if models.out_degree(n) == 0):
+            chains.extend(tuple(p) for p in nx.all_simple_paths(models, start, end))
+    return sorted(chains)
+
+
+def cascade_depth(g: nx.DiGraph, model: str) -> int:
+    """How many models deep ``model`` sits: 1 for a model that reads no other model.
+
+    >>> cascade_depth(shop_graph(), "fraud_model_es")
+    2
+    """
+    check_node(g, model)
+    upstream = [p for p in g.predecessors(model) if g.nodes[p]["kind"] == "model"]
+    return 1 + max((cascade_depth(g, p) for p in upstream), default=0)

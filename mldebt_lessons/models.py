@@ -1,10 +1,11 @@
-"""The shop's four models, each a real scikit-learn estimator behind one small class.
+"""The shop's models, each a real scikit-learn estimator behind one small class.
 
 Each model reads named features, turns them into a design matrix (numbers as they are,
 categories one-hot), and makes a score and a decision that its consumers act on.
-The four are built differently on purpose, as real teams build them: the churn and
+They are built differently on purpose, as real teams build them: the churn and
 recommender models standardise their inputs, the LTV model is a ridge regression on raw
-values, the fraud model is a gradient-boosted tree ensemble.
+values, the fraud model is a gradient-boosted tree ensemble, and Spain's fraud model is a
+small correction trained on top of the home fraud model's score (a correction cascade).
 
 Example
 -------
@@ -47,6 +48,11 @@ class ModelSpec:
     make_estimator: Callable[[int], object]
     threshold: float | None = None  # fixed score cut-off; None: top `top_share` of training scores
     top_share: float = 0.1
+    market: str = "home"  # which users it is trained on and serves: "home" or the new market
+
+    def upstream_models(self) -> tuple[str, ...]:
+        """The inputs that are other models' scores (a model trained on a model)."""
+        return tuple(name for name in self.inputs if name in MODEL_SPECS_BY_NAME)
 
 
 def _standardised_logistic(seed: int):
@@ -75,6 +81,10 @@ MODEL_SPECS = (
     ModelSpec("recommender", "homepage team", "who will click the homepage carousel", "classify",
               ("session_count", "device", "country"), "clicked",
               "show the personalised carousel", _standardised_logistic, threshold=0.5),
+    # A correction cascade: Spain's fraud model learns a small correction on top of fraud_model's score.
+    ModelSpec("fraud_model_es", "Spanish payments team", "which Spanish accounts are fraudulent", "classify",
+              ("fraud_model", "avg_basket_value", "device"), "fraud",
+              "hold Spanish orders for manual review", _standardised_logistic, threshold=0.15, market="ES"),
 )
 MODEL_SPECS_BY_NAME = {m.name: m for m in MODEL_SPECS}
 
@@ -85,6 +95,21 @@ def model_spec(name: str) -> ModelSpec:
         return MODEL_SPECS_BY_NAME[name]
     except KeyError:
         raise unknown_choice("model", name, MODEL_SPECS_BY_NAME) from None
+
+
+def add_upstream_scores(table: dict[str, np.ndarray], models: dict[str, "ShopModel"],
+                        inputs: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """``table`` plus a column for each input that is another model's score, computed by ``models``.
+
+    Upstream models are scored first, so chains of any depth work.
+    """
+    out = dict(table)
+    for name in inputs:
+        if name in MODEL_SPECS_BY_NAME and name not in out:
+            upstream = models[name]
+            out = add_upstream_scores(out, models, upstream.spec.inputs)
+            out[name] = upstream.predict_score(out)
+    return out
 
 
 def design_matrix(table: dict[str, np.ndarray], inputs: tuple[str, ...],
@@ -174,12 +199,17 @@ def quality(model: ShopModel, table: dict[str, np.ndarray], y: np.ndarray,
 
 
 def model_report(world) -> str:
-    """One line per model: owner, held-out quality and how often it says yes."""
+    """One line per model: owner, held-out quality in its own market, and how often it says yes."""
+    from .world import rows_of
     lines = []
     for name, model in world.models.items():
-        y = world.labels[model.spec.label][world.test_rows]
-        metric, value = quality(model, world.test_table, y, world.truth["ltv_mean"][world.test_rows])
-        share = float(model.decide(world.test_table).mean())
-        lines.append(f"{name:<12} ({model.spec.owner}): {metric} {value:.3f}; "
+        market = world.markets[model.spec.market]
+        table = add_upstream_scores(rows_of(market.features, market.test_rows), world.models, model.spec.inputs)
+        y = market.labels[model.spec.label][market.test_rows]
+        truth = market.truth["ltv_mean"][market.test_rows] if "ltv_mean" in market.truth else None
+        metric, value = quality(model, table, y, truth)
+        share = float(model.decide(table).mean())
+        where = "" if model.spec.market == "home" else f", {model.spec.market} users"
+        lines.append(f"{name:<14} ({model.spec.owner}{where}): {metric} {value:.3f}; "
                      f"decides to {model.spec.decision} for {share:.1%} of users")
     return "\n".join(lines)

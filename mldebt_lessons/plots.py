@@ -53,3 +53,30 @@ def flips_by_change(world, feature: str, model: str):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
+
+
+def cascade_chart(world, improvement: str = "feature"):
+    """Bar chart: for each wiring, how ``improvement`` moves home AUC and Spain's caught share."""
+    from .cascade import ARCHITECTURES, measure_cascade
+    names = list(ARCHITECTURES)
+    home, spain = [], []
+    for a in names:
+        base, new = measure_cascade(world, "none", a), measure_cascade(world, improvement, a)
+        home.append(100 * (new.home_auc - base.home_auc))
+        spain.append(100 * (new.spain_caught - base.spain_caught))
+    fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+    width = 0.38
+    xs = range(len(names))
+    for offset, values, colour, label in ((-0.5, home, OKABE_ITO["blue"], "fraud_model at home: AUC change (x100)"),
+                                          (0.5, spain, OKABE_ITO["vermillion"],
+                                           "Spain end to end: fraud caught (points)")):
+        bars = ax.bar([x + offset * width for x in xs], values, width, color=colour, label=label)
+        ax.bar_label(bars, labels=[f"{v:+.1f}" for v in values], fontsize=8, padding=2)
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xticks(list(xs), [n.replace("_", " ") for n in names])
+    ax.set_title(f"What '{improvement}' does, wired four ways", loc="left", fontsize=11)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=2)
+    ax.margins(y=0.25)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig

@@ -14,14 +14,17 @@ True
 from __future__ import annotations
 
 import contextlib
+import html
 
 import ipywidgets as w
 
 from .cace import MODE_LABELS, MODES, all_experiments, check_mode, measure_cace
-from .drawing import CHANGED_FILL, GraphPicture, blend, kind_fills
+from .drawing import CHANGED_FILL, OKABE_ITO, GraphPicture, blend, kind_fills
 from .features import CHANGES, FEATURES, changes_for, check_change
 from .ripple_view import EFFECT_COLOUR, cace_view, table_html
 from .world import World, build_world
+
+OKABE_ITO_BLUE = OKABE_ITO["blue"]
 
 LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> the feature you changed; "
           f"<span style='background:{blend(EFFECT_COLOUR, 0.35)};padding:0 6px'>pale</span> to "
@@ -137,3 +140,72 @@ class SliderCheck(w.VBox):
 def slider_message(value: int) -> str:
     """What the set-up check's label says for a slider value."""
     return f"The slider says <b>{value}</b>. If this number follows the slider, widgets work."
+
+
+class CascadeExplorer(w.VBox):
+    """Improve fraud_model; watch what happens at home, in Spain, and in the review queue."""
+
+    def __init__(self, world: World | None = None, improvement: str = "feature", architecture: str = "cascade"):
+        from .cascade import ARCHITECTURES, IMPROVEMENTS
+        from .cascade_view import cascade_graph
+
+        self.world = world or build_world()
+        # One picture per wiring, each drawn once; a change only looks up numbers and recolours.
+        self.pictures = {(a, i): GraphPicture(cascade_graph(a, i), title="Larkspur's fraud models",
+                                              longest_note=CASCADE_NOTE_SIZES)
+                         for a in ARCHITECTURES for i in ("none", "feature")}
+        for a in ARCHITECTURES:
+            for i in IMPROVEMENTS:
+                cascade_view_for(self.world, i, a)  # measure everything now
+        self.improvement = w.Dropdown(options=[(text, key) for key, text in IMPROVEMENTS.items()],
+                                      value=improvement, description="improve", layout=w.Layout(width="560px"))
+        self.architecture = w.RadioButtons(options=[(text, key) for key, text in ARCHITECTURES.items()],
+                                           value=architecture, layout=w.Layout(width="auto"))
+        self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="900px"))
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        legend = (f"<small><span style='background:{blend(OKABE_ITO_BLUE, 0.6)};padding:0 6px'>blue</span> better, "
+                  f"<span style='background:{blend(EFFECT_COLOUR, 0.6)};padding:0 6px'>vermillion</span> worse, "
+                  "white unchanged; each box also says its numbers.</small>")
+        super().__init__([self.improvement, self.architecture, self.image, w.HTML(legend), self.summary, self.table])
+        self.improvement.observe(lambda _: self.refresh(), names="value")
+        self.architecture.observe(lambda _: self.refresh(), names="value")
+        self.refresh()
+
+    def __repr__(self) -> str:
+        return "CascadeExplorer(live widget: run the notebook to use it)"
+
+    def select(self, improvement: str, architecture: str) -> None:
+        """Set both controls, as a learner would (each change refreshes)."""
+        self.improvement.value = improvement
+        self.architecture.value = architecture
+
+    def refresh(self) -> None:
+        from .cascade_view import rows_html
+        view = cascade_view_for(self.world, self.improvement.value, self.architecture.value)
+        picture = self.pictures[view.graph_key]
+        picture.paint(view.fills, view.notes)
+        self.image.value = picture.svg()
+        self.summary.value = f"<b>{html.escape(view.summary)}</b>"
+        self.table.value = rows_html(view.rows)
+        self.view = view
+
+    def results_text(self) -> str:
+        """The current setting and its measured numbers, as text for an AI tutor."""
+        from .cascade import ARCHITECTURES, IMPROVEMENTS
+        from .cascade_view import rows_text
+        view = self.view
+        return (f"Improvement: {IMPROVEMENTS[self.improvement.value]}\n"
+                f"Wiring: {ARCHITECTURES[self.architecture.value]}\n{view.summary}\n{rows_text(view.rows)}")
+
+
+CASCADE_NOTE_SIZES = {"fraud_model": "home 0.000→0.000 · Spain 0.000→0.000",
+                      "fraud_model_es": "Spain AUC 0.000 → 0.000", "fraud_review_queue": "Spain caught 00.0% → 00.0%"}
+
+
+def cascade_view_for(world: World, improvement: str, architecture: str):
+    """The cascade view, checked and cached (a thin wrapper the widget and tests share)."""
+    from .cascade import check_choice
+    from .cascade_view import cascade_view
+    check_choice(improvement, architecture)
+    return cascade_view(world, improvement, architecture)

@@ -13,11 +13,26 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .data import (COMPANY, DEFAULT_N_USERS, DEFAULT_SEED, draw_labels, ground_truth, make_raw_data,
-                   train_test_rows)
+from .data import (COMPANY, DEFAULT_N_USERS, DEFAULT_SEED, NEW_MARKET, draw_labels, ground_truth,
+                   make_new_market_data, make_raw_data, new_market_fraud_truth, train_test_rows)
 from .features import feature_table, reference_stats
 from .graph import shop_graph
-from .models import MODEL_SPECS, ShopModel
+from .models import MODEL_SPECS, ShopModel, add_upstream_scores
+
+NEW_MARKET_USERS = 1500
+
+
+@dataclass(eq=False)
+class Market:
+    """The users of one market: raw data, truth, labels, split, and their feature table."""
+
+    name: str
+    raw: dict[str, np.ndarray]
+    truth: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    features: dict[str, np.ndarray]
 
 
 @dataclass(eq=False)
@@ -32,9 +47,16 @@ class World:
     test_rows: np.ndarray
     reference: dict[str, dict]
     features: dict[str, np.ndarray]
-    models: dict[str, ShopModel]
+    models: dict[str, ShopModel]  # in dependency order: a model comes after the models it reads
     graph: nx.DiGraph
+    new_market: Market
     company: str = COMPANY
+
+    @property
+    def markets(self) -> dict[str, Market]:
+        """Every market by name; "home" is the original shop."""
+        home = Market("home", self.raw, self.truth, self.labels, self.train_rows, self.test_rows, self.features)
+        return {"home": home, self.new_market.name: self.new_market}
 
     @property
     def train_table(self) -> dict[str, np.ndarray]:
@@ -50,10 +72,20 @@ def rows_of(table: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndar
     return {name: column[rows] for name, column in table.items()}
 
 
-def fit_models(table, labels, train_rows, seed, specs=MODEL_SPECS) -> dict[str, ShopModel]:
-    """Fit every model in ``specs`` on the training rows of ``table``."""
-    train = rows_of(table, train_rows)
-    return {s.name: ShopModel(s, random_state=seed).fit(train, labels[s.label][train_rows]) for s in specs}
+def fit_models(markets: dict[str, Market], seed: int, specs=MODEL_SPECS,
+               tables: dict[str, dict] | None = None) -> dict[str, ShopModel]:
+    """Fit every model in ``specs``, in order, on the training rows of its market.
+
+    ``tables`` replaces a market's feature table (to retrain on a changed feature). A model that
+    reads another model's score is fitted on the scores of the models fitted just before it.
+    """
+    models: dict[str, ShopModel] = {}
+    for spec in specs:
+        market = markets[spec.market]
+        table = (tables or {}).get(spec.market, market.features)
+        train = add_upstream_scores(rows_of(table, market.train_rows), models, spec.inputs)
+        models[spec.name] = ShopModel(spec, random_state=seed).fit(train, market.labels[spec.label][market.train_rows])
+    return models
 
 
 def build_world(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> World:
@@ -77,8 +109,21 @@ def make_world(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> Worl
     train_rows, test_rows = train_test_rows(n_users, seed)
     reference = reference_stats(raw, train_rows)
     features = feature_table(raw, reference)
-    models = fit_models(features, labels, train_rows, seed)
-    return World(seed, raw, truth, labels, train_rows, test_rows, reference, features, models, shop_graph())
+    new_market = make_market(seed, reference)
+    home = Market("home", raw, truth, labels, train_rows, test_rows, features)
+    models = fit_models({"home": home, new_market.name: new_market}, seed)
+    return World(seed, raw, truth, labels, train_rows, test_rows, reference, features, models, shop_graph(),
+                 new_market)
+
+
+def make_market(seed: int, reference: dict[str, dict], n_users: int = NEW_MARKET_USERS) -> Market:
+    """Larkspur's new market: its users go through the home market's feature layer unchanged."""
+    raw = make_new_market_data(seed, n_users)
+    truth = {"fraud_p": new_market_fraud_truth(raw)}
+    rng = np.random.default_rng([seed, 3])
+    labels = {"fraud": (rng.random(n_users) < truth["fraud_p"]).astype(int)}
+    train_rows, test_rows = train_test_rows(n_users, seed + 1, test_share=0.5)
+    return Market(NEW_MARKET, raw, truth, labels, train_rows, test_rows, feature_table(raw, reference))
 
 
 def preview_rows(world: World, n: int = 5) -> str:

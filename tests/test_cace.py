@@ -1,8 +1,10 @@
 """Tests for the measured CACE experiment: what moved, and the controls that did not.
 
-Every "this changed" here comes with an "and this did not": a model that does not read the
-changed feature must show exactly zero change, and retraining it from the changed feature
-table must give exactly the same scores.
+Every "this changed" here comes with an "and this did not": a model the change does not reach
+(no path in the graph leads from the feature to it) must show exactly zero change, and retraining
+it from the changed feature table must give exactly the same scores. A model that does not read
+the feature but reads another model that does (fraud_model_es reads fraud_model's score) is
+reached, so it is no control: it is measured, and it moves.
 """
 
 import math
@@ -15,13 +17,37 @@ from mldebt_lessons.cace import (MODES, ModelEffect, all_experiments, consumer_e
 from mldebt_lessons.data import DEFAULT_SEED
 from mldebt_lessons.errors import CourseInputError
 from mldebt_lessons.features import FEATURES, changes_for, feature_table
-from mldebt_lessons.graph import CONSUMERS
-from mldebt_lessons.models import MODEL_SPECS, ShopModel
+from mldebt_lessons.graph import CONSUMERS, ripple
+from mldebt_lessons.models import MODEL_SPECS, MODEL_SPECS_BY_NAME, ShopModel, add_upstream_scores
 from mldebt_lessons.world import build_world, make_world, rows_of
 
 EXPERIMENTS = all_experiments()
 RUNS = [(f, c, m) for f, c in EXPERIMENTS for m in MODES]
 MODEL_NAMES = [m.name for m in MODEL_SPECS]
+
+# The models a change to each feature reaches, written out by hand from the specs.
+REACHED = {
+    "user_age": {"churn_model", "ltv_model", "fraud_model", "fraud_model_es"},
+    "session_count": {"churn_model", "recommender"},
+    "days_since_signup": {"churn_model", "fraud_model", "fraud_model_es"},
+    "avg_basket_value": {"ltv_model", "fraud_model", "fraud_model_es"},
+    "device": {"churn_model", "fraud_model", "recommender", "fraud_model_es"},
+    "country": {"ltv_model", "recommender"},
+}
+
+
+def reached_models(feature: str) -> set[str]:
+    """The models a change to ``feature`` reaches, from the specs alone (not the graph): a model is
+    reached if it reads the feature, or reads the score of a model that is reached."""
+    reached: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for spec in MODEL_SPECS:
+            if spec.name not in reached and (feature in spec.inputs or reached & set(spec.inputs)):
+                reached.add(spec.name)
+                grew = True
+    return reached
 
 
 @pytest.fixture(scope="module")
@@ -41,26 +67,37 @@ def test_all_experiments_lists_every_allowed_pair_once_in_a_stable_order():
     assert all_experiments() == EXPERIMENTS
 
 
+@pytest.mark.parametrize("feature", [f.name for f in FEATURES])
+def test_the_models_a_change_reaches_follow_model_to_model_edges(world, feature):
+    """Three accounts of reach agree: the hand-written table, the specs, and the graph's ripple."""
+    assert reached_models(feature) == REACHED[feature]
+    assert {r.node for r in ripple(world.graph, feature) if r.kind == "model"} == REACHED[feature]
+
+
 @pytest.mark.parametrize("feature, change, mode", RUNS)
 def test_every_model_is_measured_and_knows_whether_it_reads_the_feature(world, feature, change, mode):
     effects = measure_cace(world, feature, change, mode)
     assert [e.model for e in effects] == MODEL_NAMES
     for e, spec in zip(effects, MODEL_SPECS):
         assert e.reads_feature == (feature in spec.inputs)
+        assert e.downstream == (spec.name in reached_models(feature))
+        assert e.downstream or not e.reads_feature  # a reader is always reached
         assert e.quality_metric == ("AUC" if spec.task == "classify" else "MAE vs truth (GBP)")
         assert 0.0 <= e.decisions_flipped <= 1.0
         assert e.mean_abs_score_change >= 0.0
-    # Every experiment has both a reader and a control.
-    assert any(e.reads_feature for e in effects) and not all(e.reads_feature for e in effects)
+    # Every experiment has both a reader and a control (a model the change does not reach).
+    assert any(e.reads_feature for e in effects) and not all(e.downstream for e in effects)
 
 
-# --- controls: the models that do not read the feature ---------------------------------------
+# --- controls: the models the change does not reach -------------------------------------------
 
 @pytest.mark.parametrize("feature, change, mode", RUNS)
-def test_a_model_that_does_not_read_the_feature_shows_exactly_zero_change(world, feature, change, mode):
-    for e in measure_cace(world, feature, change, mode):
-        if e.reads_feature:
-            continue
+def test_a_model_the_change_does_not_reach_shows_exactly_zero_change(world, feature, change, mode):
+    controls = [e for e in measure_cace(world, feature, change, mode) if not e.downstream]
+    assert {e.model for e in controls} == set(MODEL_NAMES) - reached_models(feature)
+    assert controls
+    for e in controls:
+        assert not e.reads_feature, e
         assert e.decisions_flipped == 0.0, e
         assert e.mean_abs_score_change == 0.0, e
         assert e.quality_after == e.quality_before and e.quality_change == 0.0, e
@@ -77,20 +114,71 @@ def test_with_models_not_retrained_some_reader_moves_and_no_weight_moves(world, 
 
 @pytest.mark.parametrize("feature, change", EXPERIMENTS)
 def test_a_control_retrained_from_the_changed_table_scores_exactly_as_before(world, feature, change):
-    """A real control: refit the non-readers ourselves on the changed features; nothing may move."""
-    changed = feature_table(world.raw, world.reference, (feature, change))
-    train, test = rows_of(changed, world.train_rows), rows_of(changed, world.test_rows)
-    controls = [s for s in MODEL_SPECS if feature not in s.inputs]
+    """A real control: refit the models the change does not reach ourselves, each on its own market's
+    changed features and on the refitted scores of the models it reads; nothing may move."""
+    changed = {name: feature_table(market.raw, world.reference, (feature, change))
+               for name, market in world.markets.items()}
+    controls = [s for s in MODEL_SPECS if s.name not in reached_models(feature)]
     assert controls
-    for spec in controls:
+    refitted: dict[str, ShopModel] = {}
+    for spec in controls:  # MODEL_SPECS is in dependency order: upstream controls are refitted first
+        assert set(spec.upstream_models()) <= set(refitted), spec.name  # a control reads only controls
+        market = world.markets[spec.market]
+        train = add_upstream_scores(rows_of(changed[market.name], market.train_rows), refitted, spec.inputs)
+        test = add_upstream_scores(rows_of(changed[market.name], market.test_rows), refitted, spec.inputs)
+        before = add_upstream_scores(rows_of(market.features, market.test_rows), world.models, spec.inputs)
         old = world.models[spec.name]
-        new = ShopModel(spec, world.seed).fit(train, world.labels[spec.label][world.train_rows])
-        assert np.array_equal(new.predict_score(test), old.predict_score(world.test_table)), spec.name
-        assert np.array_equal(new.decide(test), old.decide(world.test_table)), spec.name
+        new = refitted[spec.name] = ShopModel(spec, world.seed).fit(
+            train, market.labels[spec.label][market.train_rows])
+        assert np.array_equal(new.predict_score(test), old.predict_score(before)), spec.name
+        assert np.array_equal(new.decide(test), old.decide(before)), spec.name
         assert new.input_weights() == old.input_weights(), spec.name
         assert new.threshold_ == old.threshold_, spec.name
     # And the table really did change, so the control had something to ignore.
-    assert not np.array_equal(changed[feature], world.features[feature])
+    assert not np.array_equal(changed["home"][feature], world.features[feature])
+
+
+# --- reach through another model: fraud_model_es reads fraud_model's score ---------------------
+
+@pytest.mark.parametrize("feature", ["user_age", "days_since_signup"])
+def test_a_model_reached_only_through_another_model_is_measured_and_moves(world, feature):
+    """fraud_model_es does not read the feature, but it reads fraud_model's score, which does."""
+    spec = MODEL_SPECS_BY_NAME["fraud_model_es"]
+    assert feature not in spec.inputs and "fraud_model" in spec.upstream_models()
+    for change in changes_for(feature):
+        for mode in MODES:
+            e = effect(world, feature, change, mode, "fraud_model_es")
+            assert not e.reads_feature and e.downstream, e
+    serving = {c: effect(world, feature, c, "serving", "fraud_model_es") for c in changes_for(feature)}
+    assert max(e.mean_abs_score_change for e in serving.values()) > 0
+    assert max(e.decisions_flipped for e in serving.values()) > 0
+    # The measured change is exactly what fraud_model's moved score does to it: recompute it by hand,
+    # on Spanish test users, changing only the fraud_model column.
+    market = world.new_market
+    es, fraud = world.models["fraud_model_es"], world.models["fraud_model"]
+    before = rows_of(market.features, market.test_rows)
+    upstream_before = fraud.predict_score(before)
+    score_before = es.predict_score(before | {"fraud_model": upstream_before})
+    for change, e in serving.items():
+        after = rows_of(feature_table(market.raw, world.reference, (feature, change)), market.test_rows)
+        for name in spec.inputs:  # its own inputs are untouched: only the upstream score moves
+            if name != "fraud_model":
+                assert np.array_equal(after[name], before[name]), (change, name)
+        upstream_after = fraud.predict_score(after)
+        score_after = es.predict_score(before | {"fraud_model": upstream_after})
+        assert e.mean_abs_score_change == pytest.approx(np.mean(np.abs(score_after - score_before)), abs=1e-15)
+        assert e.decisions_flipped == np.mean((score_before >= es.threshold_) != (score_after >= es.threshold_))
+        if np.array_equal(upstream_after, upstream_before):
+            assert e.mean_abs_score_change == 0.0 and e.decisions_flipped == 0.0, change
+
+
+def test_session_count_does_not_reach_the_spanish_fraud_model(world):
+    """The control beside the test above: no path leads from session_count to fraud_model_es."""
+    for change in changes_for("session_count"):
+        for mode in MODES:
+            e = effect(world, "session_count", change, mode, "fraud_model_es")
+            assert not e.reads_feature and not e.downstream, e
+            assert e.decisions_flipped == 0.0 and e.mean_abs_score_change == 0.0, e
 
 
 # --- the effects themselves, with their direction ----------------------------------------------
@@ -174,8 +262,16 @@ def test_consumer_effects_agree_with_the_models_they_read(world, feature, change
     hits = consumer_effects(world, feature, change, mode)
     assert set(hits) == {c.name for c in CONSUMERS}
     assert hits["email_campaign"] == flips["churn_model"]
+    assert hits["ads_ranker"] == flips["churn_model"]  # undeclared, but hit all the same
     assert hits["vip_programme"] == flips["ltv_model"]
-    assert hits["fraud_review_queue"] == flips["fraud_model"]
+    # The review queue serves two markets: home users through fraud_model, Spanish users through
+    # fraud_model_es. Each user counts once, in their own market: a user-weighted combination.
+    n_home, n_es = len(world.test_rows), len(world.new_market.test_rows)
+    home, es = flips["fraud_model"] * n_home, flips["fraud_model_es"] * n_es
+    assert abs(home - round(home)) < 1e-6 and abs(es - round(es)) < 1e-6  # whole numbers of users
+    assert hits["fraud_review_queue"] == (round(home) + round(es)) / (n_home + n_es)
+    low, high = sorted((flips["fraud_model"], flips["fraud_model_es"]))
+    assert low - 1e-12 <= hits["fraud_review_queue"] <= high + 1e-12
     both = (flips["churn_model"], flips["recommender"])
     assert max(both) <= hits["homepage"] <= sum(both) + 1e-12
 
@@ -244,14 +340,17 @@ def test_effects_table_marks_controls_and_prints_the_measured_numbers(world):
     rows = effects_table(effects)
     assert [r["model"] for r in rows] == MODEL_NAMES
     for row, e in zip(rows, effects):
-        assert row["reads it?"] == ("yes" if e.reads_feature else "no (control)")
+        assert row["reads it?"] == ("yes" if e.reads_feature else "via another model" if e.downstream
+                                    else "no (control)")
         assert row["decisions flipped"] == f"{100 * e.decisions_flipped:.1f}%"
         assert row["quality before -> after"].startswith(e.quality_metric)
     text = effects_text("user_age", "units", "serving", effects)
     lines = text.splitlines()
     assert len(lines) == 1 + len(effects)
     assert lines[0] == "Change: user_age -> units (serving changed, models not retrained)"
-    assert "no (control)" in lines[-1] and "recommender" in lines[-1]
+    assert [r["reads it?"] for r in rows] == ["yes", "yes", "yes", "no (control)", "via another model"]
+    assert "no (control)" in lines[4] and "recommender" in lines[4]
+    assert "via another model" in lines[5] and "fraud_model_es" in lines[5]
 
 
 def test_as_dict_carries_the_quality_change(world):

@@ -35,10 +35,21 @@ EXERCISES = [e for lesson in LESSON_LIST for e in lesson.exercises]
 # For every exercise, an answer that looks plausible but is wrong. A new exercise needs one here.
 WRONG_ANSWERS = {
     "01.1": [4, 1, "2", 2.5],
-    "01.2": ["churn_model", ["recommender", "ltv_model"], 42],
+    # fraud_model_es does not read user_age, but reads fraud_model's score: the change reaches it.
+    "01.2": ["churn_model", ["recommender", "ltv_model"], 42, "fraud_model_es", ["recommender", "fraud_model_es"]],
     "01.3": [(0.5, 0.5), (0.0, 0.75), (75.2, 0.0), "0.75"],
     "01.4": ["log", "units", "nonsense"],
     "01.5": [("country", "rename"), ("user_age", "log"), "user_age"],
+    "02.1": [("fraud_model_es", "fraud_model"), ("churn_model", "recommender"), "fraud_model", 2],
+    "02.2": ["data_x2", "capacity", "none", "more data"],
+    "02.3": [(0.06, 0.06), (0.0, 0.0), (5.9, -5.7), "deadlock"],
+    "02.4": [0.0, 0.5, -1.0, "worse"],
+    "02.5": ["market_feature", "cascade", "cascade_retrained", "both"],
+    "03.1": [("churn_model", "email_campaign"), "ads_ranker", ("ltv_model", "ads_ranker"), 3],
+    "03.2": [(0.844, 0.0), (84.4, 56.2), (0.5, 0.5), "0.84"],
+    "03.3": [("churn_model", "ads_ranker"), ("recommender", "homepage"), "homepage"],
+    "03.4": [("rescale", 0.0), ("relabel", 0.0), ("relabel", -0.5), "relabel", ("nonsense", -0.05)],
+    "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", (1.08, 2.43)],
 }
 
 
@@ -165,6 +176,17 @@ def test_the_solutions_give_the_answers_the_library_measures():
 
 def test_checkers_accept_equivalent_forms_of_the_right_answer():
     assert check("01.2", ["recommender"]).ok and check("01.2", ("recommender",)).ok
+    assert check("01.2", {"recommender"}).ok
+
+
+def test_the_control_is_a_model_the_change_cannot_reach_not_just_one_that_does_not_read_it():
+    """fraud_model_es does not read user_age but reads fraud_model's score, so it is no control."""
+    from mldebt_lessons.models import model_spec
+    assert "user_age" not in model_spec("fraud_model_es").inputs
+    verdict = check("01.2", "fraud_model_es")
+    assert verdict.ok is False and "fraud_model_es" in verdict.message and "reaches it" in verdict.message
+    verdict = check("01.2", "churn_model")
+    assert verdict.ok is False and "churn_model reads user_age" in verdict.message
     best = run_solution(exercise("01.5"))
     assert check("01.5", list(best)).ok
 
@@ -258,6 +280,7 @@ def test_world_summary_reads_its_numbers_from_the_world():
     n = len(world.train_rows) + len(world.test_rows)
     assert f"{n:,} synthetic users" in text and f"seed {world.seed}" in text
     assert "3 raw sources" in text and "6 features" in text
-    assert "4 real scikit-learn models" in text and "4 consumers" in text
+    assert "5 real scikit-learn models" in text and "5 consumers" in text
+    assert f"{len(world.models)} real scikit-learn models" in text
     for node in world.graph:
         assert node in text, node

@@ -7,7 +7,8 @@ import pytest
 
 from mldebt_lessons.data import DEFAULT_N_USERS, DEFAULT_SEED, ground_truth, make_raw_data
 from mldebt_lessons.features import reference_stats
-from mldebt_lessons.world import World, build_world, make_world
+from mldebt_lessons.models import add_upstream_scores
+from mldebt_lessons.world import World, build_world, fit_models, make_world, rows_of
 
 OTHER_SEED = 7  # not the default, so these builds never come from the cache
 
@@ -15,6 +16,13 @@ OTHER_SEED = 7  # not the default, so these builds never come from the cache
 def fresh(seed: int = DEFAULT_SEED) -> World:
     """A world built now, bypassing the cache."""
     return make_world(seed)
+
+
+def held_out_table(world: World, name: str, models=None) -> dict:
+    """Model ``name``'s held-out users (in its own market), with the scores of the models it reads."""
+    market = world.markets[world.models[name].spec.market]
+    table = rows_of(market.features, market.test_rows)
+    return add_upstream_scores(table, models or world.models, world.models[name].spec.inputs)
 
 
 def same_arrays(a: dict, b: dict) -> bool:
@@ -65,11 +73,23 @@ def test_two_builds_with_one_seed_give_identical_data_labels_and_scores():
     assert same_arrays(a.labels, b.labels)
     assert np.array_equal(a.train_rows, b.train_rows) and np.array_equal(a.test_rows, b.test_rows)
     assert same_arrays(a.features, b.features)
+    new_a, new_b = a.new_market, b.new_market
+    assert new_a.name == new_b.name == "ES"
+    for part in ("raw", "truth", "labels", "train_rows", "test_rows", "features"):
+        x, y = getattr(new_a, part), getattr(new_b, part)
+        assert same_arrays(x, y) if isinstance(x, dict) else np.array_equal(x, y), part
+    assert list(a.models) == list(b.models) == ["churn_model", "ltv_model", "fraud_model", "recommender",
+                                                "fraud_model_es"]
+    # Refitting every model from the same markets gives the same models again.
+    refit = fit_models(a.markets, a.seed)
+    assert list(refit) == list(a.models)
     for name in a.models:
-        assert np.array_equal(a.models[name].predict_score(a.test_table),
-                              b.models[name].predict_score(b.test_table)), name
-        assert a.models[name].input_weights() == b.models[name].input_weights(), name
-        assert a.models[name].threshold_ == b.models[name].threshold_, name
+        scores = a.models[name].predict_score(held_out_table(a, name))
+        assert np.array_equal(scores, b.models[name].predict_score(held_out_table(b, name))), name
+        assert np.array_equal(scores, refit[name].predict_score(held_out_table(a, name, refit))), name
+        for other in (b.models[name], refit[name]):
+            assert a.models[name].input_weights() == other.input_weights(), name
+            assert a.models[name].threshold_ == other.threshold_, name
 
 
 def test_a_different_seed_gives_different_data_and_labels(world):
@@ -161,13 +181,23 @@ def test_tables_are_the_features_restricted_to_their_rows(world):
 
 def test_every_model_learned_something_on_held_out_users(world):
     from mldebt_lessons.models import quality
+    assert {m.spec.market for m in world.models.values()} == {"home", "ES"}
     for name, model in world.models.items():
-        y = world.labels[model.spec.label][world.test_rows]
-        metric, value = quality(model, world.test_table, y, world.truth["ltv_mean"][world.test_rows])
+        market = world.markets[model.spec.market]
+        y = market.labels[model.spec.label][market.test_rows]
+        truth = market.truth["ltv_mean"][market.test_rows] if "ltv_mean" in market.truth else None
+        metric, value = quality(model, held_out_table(world, name), y, truth)
         if metric == "AUC":
             assert value > 0.6, (name, value)
         else:
             # LTV: better than predicting the training mean for everybody.
-            truth = world.truth["ltv_mean"][world.test_rows]
-            baseline = np.abs(truth - world.labels["ltv"][world.train_rows].mean()).mean()
+            baseline = np.abs(truth - market.labels["ltv"][market.train_rows].mean()).mean()
             assert value < baseline, (name, value, baseline)
+
+
+def test_models_come_after_the_models_they_read(world):
+    order = list(world.models)
+    for name, model in world.models.items():
+        for upstream in model.spec.upstream_models():
+            assert order.index(upstream) < order.index(name), (upstream, name)
+    assert world.models["fraud_model_es"].spec.upstream_models() == ("fraud_model",)  # there is one to check

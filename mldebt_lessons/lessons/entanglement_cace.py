@@ -25,18 +25,28 @@ def _check_ripple_count(answer) -> Feedback:
 
 
 def _check_control(answer) -> Feedback:
-    readers = {m for m, spec in _world().models.items() if "user_age" in spec.spec.inputs}
-    controls = set(_world().models) - readers
+    # The control is a model the change cannot reach by any path, not merely one that does not read
+    # user_age: a model trained on another model's score is reached through that model.
+    from ..graph import ripple
+    world = _world()
+    reached = {r.node for r in ripple(world.graph, "user_age")}
+    readers = {m for m, model in world.models.items() if "user_age" in model.spec.inputs}
+    controls = set(world.models) - reached
     given = {answer} if isinstance(answer, str) else set(answer) if isinstance(answer, (list, tuple, set)) else None
     if given is None:
         return Feedback(False, "give a model name, or a list of names.")
     if given == controls:
-        return Feedback(True, f"{', '.join(sorted(controls))} does not read user_age, "
+        return Feedback(True, f"no path in the graph leads from user_age to {', '.join(sorted(controls))}, "
                               "so any change it showed would mean the experiment itself is broken.")
     wrong = given & readers
     if wrong:
         return Feedback(False, f"{', '.join(sorted(wrong))} reads user_age, so it cannot be the control.")
-    return Feedback(False, "look for the model whose inputs do not include user_age.")
+    via = given & reached
+    if via:
+        return Feedback(False, f"{', '.join(sorted(via))} does not read user_age itself, but it reads the score "
+                               "of a model that does, so the change reaches it: it cannot be the control.")
+    return Feedback(False, "look for the model that no path from user_age reaches: not in ripple(world.graph, "
+                           "'user_age').")
 
 
 def _flips(feature, change, mode, model):
@@ -111,11 +121,14 @@ answer = sum(1 for reach in ripple(world.graph, "session_count") if reach.kind =
         "01.2", "Name the control",
         "Every experiment needs a control. Which model should show exactly zero change when "
         "`user_age` changes? Put its name in `answer`.",
-        "A model's inputs are in world.models[name].spec.inputs.",
-        """from mldebt_lessons.world import build_world
+        "A model's inputs are in world.models[name].spec.inputs, but a model can also read another model's "
+        "score: ripple(world.graph, 'user_age') lists every model the change reaches.",
+        """from mldebt_lessons.graph import ripple
+from mldebt_lessons.world import build_world
 
 world = build_world()
-answer = [name for name, model in world.models.items() if "user_age" not in model.spec.inputs][0]
+reached = {reach.node for reach in ripple(world.graph, "user_age")}
+(answer,) = [name for name in world.models if name not in reached]
 """,
         _check_control),
     Exercise(
@@ -270,7 +283,7 @@ LESSON = Lesson(
         "Retraining is no cure: the other inputs' weights move too (changing one input changes the other n-1).",
         "How much a change matters depends on the model: standardised linear models shrug off units, "
         "trees shrug off monotone transforms, nothing shrugs off a new fill value.",
-        "Measure with a control: a model that does not read the feature must show exactly zero change.",
+        "Measure with a control: a model the change cannot reach must show exactly zero change.",
         "Remedies: isolate models, version and freeze shared inputs, watch prediction changes by slice.",
     ),
     further_reading=(

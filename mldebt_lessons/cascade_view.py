@@ -1,0 +1,140 @@
+"""What the correction-cascade picture and table show, as plain data (no widgets).
+
+Each architecture has its own small graph (the fraud models, their inputs and the review
+queue); the colours say how the improvement moved each part: blue better, vermillion worse.
+
+>>> from mldebt_lessons.world import build_world
+>>> view = cascade_view(build_world(), "feature", "cascade")
+>>> view.notes["fraud_model_es"].startswith("Spain AUC")
+True
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .cascade import ARCHITECTURES, IMPROVEMENTS, SPANISH_INPUTS, CascadeResult, fraud_variant, measure_cascade
+from .drawing import OKABE_ITO, blend
+from .graph import add_edge
+from .world import World
+
+FULL_CHANGE = 0.05  # an AUC change this large (or larger) gets the strongest colour
+
+
+def cascade_graph(architecture: str, improvement: str = "none") -> nx.DiGraph:
+    """The fraud part of Larkspur as one architecture wires it, after ``improvement``."""
+    home_inputs, _ = fraud_variant(improvement)
+    g = nx.DiGraph()
+
+    def node(name, kind, description):
+        g.add_node(name, kind=kind, owner="", description=description)
+
+    for f in dict.fromkeys(home_inputs.inputs + SPANISH_INPUTS):
+        node(f, "feature", "a model input")
+    node("fraud_model", "model", "fraud at home" + (" and in Spain" if architecture == "market_feature" else ""))
+    node("fraud_review_queue", "consumer", "orders held for a person to check")
+    for f in home_inputs.inputs:
+        add_edge(g, f, "fraud_model")
+    add_edge(g, "fraud_model", "fraud_review_queue")
+    if architecture == "market_feature":
+        node("market", "feature", "home or Spain")
+        add_edge(g, "market", "fraud_model")
+    else:
+        node("fraud_model_es", "model", "fraud in Spain")
+        spanish_inputs = SPANISH_INPUTS if architecture == "separate" else ("fraud_model", "avg_basket_value", "device")
+        for f in spanish_inputs:
+            add_edge(g, f, "fraud_model_es")
+        add_edge(g, "fraud_model_es", "fraud_review_queue")
+    g.remove_nodes_from([n for n in list(g) if g.degree(n) == 0])
+    return g
+
+
+def change_fill(delta: float) -> str:
+    """Blue for better, vermillion for worse, paler for smaller changes, white for none.
+
+    >>> change_fill(0.0), change_fill(0.2), change_fill(-0.2)
+    ('#FFFFFF', '#0072B2', '#D55E00')
+    """
+    if abs(delta) < 0.0005:
+        return "#FFFFFF"
+    colour = OKABE_ITO["blue"] if delta > 0 else OKABE_ITO["vermillion"]
+    return blend(colour, 0.2 + 0.8 * min(abs(delta) / FULL_CHANGE, 1.0) ** 0.5)
+
+
+@dataclass(frozen=True)
+class CascadeView:
+    graph_key: tuple[str, str]
+    fills: dict[str, str]
+    notes: dict[str, str]
+    rows: list[dict]
+    summary: str
+
+
+def _arrow(before: float, after: float) -> str:
+    return f"{before:.3f} → {after:.3f}"
+
+
+def cascade_view(world: World, improvement: str, architecture: str) -> CascadeView:
+    """Colours, notes, table rows and a summary for one improvement under one architecture."""
+    base = measure_cascade(world, "none", architecture)
+    new = measure_cascade(world, improvement, architecture)
+    spain_model = "fraud_model" if architecture == "market_feature" else "fraud_model_es"
+    home_delta, spain_delta = new.home_auc - base.home_auc, new.spain_auc - base.spain_auc
+    fills = {"fraud_model": change_fill(home_delta), "fraud_review_queue": change_fill(new.spain_caught - base.spain_caught)}
+    notes = {"fraud_model": f"home AUC {_arrow(base.home_auc, new.home_auc)}",
+             "fraud_review_queue": f"Spain caught {base.spain_caught:.1%} → {new.spain_caught:.1%}"}
+    if spain_model == "fraud_model_es":
+        fills["fraud_model_es"] = change_fill(spain_delta)
+        notes["fraud_model_es"] = f"Spain AUC {_arrow(base.spain_auc, new.spain_auc)}"
+    else:
+        notes["fraud_model"] = (f"home {base.home_auc:.3f}→{new.home_auc:.3f} · "
+                                f"Spain {base.spain_auc:.3f}→{new.spain_auc:.3f}")
+    rows = result_rows(base, new)
+    return CascadeView((architecture, "feature" if improvement == "feature" else "none"), fills, notes, rows,
+                       cascade_summary(base, new))
+
+
+def result_rows(base: CascadeResult, new: CascadeResult) -> list[dict]:
+    """The four measured numbers, before and after the improvement."""
+    def row(what, before, after, percent=False):
+        fmt = (lambda v: f"{v:.1%}") if percent else (lambda v: f"{v:.3f}")
+        change = after - before
+        return {"measure": what, "before": fmt(before), "after": fmt(after),
+                "change": (f"{100 * change:+.1f} points" if percent else f"{change:+.3f}")}
+    return [row("fraud_model at home (AUC): what its owners see", base.home_auc, new.home_auc),
+            row("Spanish fraud scores (AUC)", base.spain_auc, new.spain_auc),
+            row("Spain end to end: fraud caught by review", base.spain_caught, new.spain_caught, True),
+            row("whole review queue, both markets: fraud caught", base.queue_caught, new.queue_caught, True)]
+
+
+def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
+    """One sentence on what the improvement did, naming the deadlock when it happens."""
+    home_up = new.home_auc > base.home_auc + 0.0005
+    spain_down = new.spain_caught < base.spain_caught - 0.0005
+    what = IMPROVEMENTS[new.improvement]
+    if new.improvement == "none":
+        return f"{ARCHITECTURES[new.architecture]}. Pick an improvement to fraud_model."
+    if home_up and spain_down:
+        return (f"Improvement deadlock: {what} makes fraud_model better at home, but Spain's end-to-end "
+                f"catch falls from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
+    if not home_up:
+        return f"{what} does not improve fraud_model at home, so its owners would not ship it."
+    return (f"No deadlock here: {what} improves fraud_model at home and Spain's catch goes "
+            f"from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
+
+
+def rows_html(rows: list[dict]) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>" for v in r.values())
+                   + "</tr>" for r in rows)
+    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+
+
+def rows_text(rows: list[dict]) -> str:
+    keys = list(rows[0])
+    widths = [max(len(k), *(len(str(r[k])) for r in rows)) for k in keys]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return "\n".join([line(keys)] + [line([r[k] for k in keys]) for r in rows])

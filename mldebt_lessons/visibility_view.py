@@ -1,0 +1,175 @@
+"""What lesson 03's pictures show, as plain data: the graph's colours and notes for one output change,
+the table of measured outcomes, a one-paragraph summary, and the hidden loop's chart.
+
+>>> from mldebt_lessons.world import build_world
+>>> view = consumer_view(build_world(), "churn_model", "rescale")
+>>> view.notes["churn_model"], view.notes["ads_ranker"].startswith("NOT told")
+('changed: rescale', True)
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .drawing import CHANGED_FILL, OKABE_ITO, GraphPicture, blend
+from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, ConsumerOutcome, declared_consumers,
+                         measure_output_change, observed_reads, outcomes_table, undeclared_readers)
+from .world import World
+
+TOLD_COLOUR = OKABE_ITO["sky_blue"]
+SILENT_COLOUR = OKABE_ITO["vermillion"]
+FULL_LOSS = 0.5  # a fall of this many points of the best possible outcome (or more) gets the darkest fill
+
+
+@dataclass(frozen=True)
+class ConsumerView:
+    """Fills, notes and lit edges for the graph, plus the table rows and a summary, for one change."""
+
+    model: str
+    change: str
+    fills: dict[str, str]
+    notes: dict[str, str]
+    lit_edges: frozenset
+    table_rows: list[dict]
+    summary: str
+
+
+def undeclared_edges(graph: nx.DiGraph) -> frozenset:
+    """The graph's edges marked ``declared=False``: reads nobody declared.
+
+    >>> from mldebt_lessons.graph import shop_graph
+    >>> sorted(undeclared_edges(shop_graph()))
+    [('churn_model', 'ads_ranker')]
+    """
+    return frozenset((u, v) for u, v, declared in graph.edges(data="declared") if declared is False)
+
+
+def told_readers(world: World, model: str, tell_undeclared: bool = False) -> frozenset | None:
+    """Whom the owner tells: the declared readers (None, the default), or every reader seen in the log."""
+    if not tell_undeclared:
+        return None
+    audit = undeclared_readers(declared_consumers(world.graph), observed_reads(world, days=1))[model]
+    return frozenset(audit.declared) | frozenset(audit.undeclared)
+
+
+def silent_fill(change: float) -> str:
+    """Pale to dark vermillion as the silent loss grows; white when nothing was lost.
+
+    >>> silent_fill(0.0), silent_fill(-1.0)
+    ('#FFFFFF', '#D55E00')
+    """
+    if change >= 0:
+        return "#FFFFFF"
+    return blend(SILENT_COLOUR, 0.25 + 0.75 * min(-change / FULL_LOSS, 1.0) ** 0.5)
+
+
+def _note(o: ConsumerOutcome) -> str:
+    who = "told" if o.told else "NOT told"
+    return f"{who}: {100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}%"
+
+
+@functools.lru_cache(maxsize=128)
+def consumer_view(world: World, model: str, change: str, tell_undeclared: bool = False) -> ConsumerView:
+    """Everything lesson 03's explorer shows for ``model`` -> ``change``."""
+    outcomes = measure_output_change(world, model, change, told_readers(world, model, tell_undeclared))
+    fills, notes = {model: CHANGED_FILL}, {model: f"changed: {change}"}
+    for o in outcomes:
+        if o.reads_changed:
+            fills[o.consumer] = blend(TOLD_COLOUR, 0.45) if o.told else silent_fill(o.change)
+            notes[o.consumer] = _note(o)
+    for node, kind in world.graph.nodes(data="kind"):
+        if kind == "consumer" and node not in notes:
+            notes[node] = "unaffected"
+    lit = frozenset((model, v) for v in world.graph.successors(model))
+    return ConsumerView(model, change, fills, notes, lit, outcomes_table(outcomes),
+                        change_summary(world, model, change, outcomes))
+
+
+def change_summary(world: World, model: str, change: str, outcomes: list[ConsumerOutcome]) -> str:
+    """One paragraph on what a change did: who was told, who was not, and what each lost, measured."""
+    readers = [o for o in outcomes if o.reads_changed]
+    told = [o for o in readers if o.told]
+    silent = [o for o in readers if not o.told]
+    parts = [f"{model} -> {change}:"]
+    if told:
+        noun = "consumer was" if len(told) == 1 else "consumers were"
+        parts.append(f"{len(told)} {noun} told and adapted ("
+                     + ", ".join(f"{o.consumer} {100 * o.change:+.1f} pts" for o in told) + ").")
+    for o in silent:
+        parts.append(f"{o.consumer} was not told: its {o.measure} went from {100 * o.share_before:.1f}% to "
+                     f"{100 * o.share_after:.1f}% of the best possible ({o.unit}: {o.value_before:,.1f} -> "
+                     f"{o.value_after:,.1f}), and nothing raised an error.")
+    if not silent:
+        parts.append(f"Nobody else reads {model}, so nothing broke.")
+    undeclared = undeclared_readers(declared_consumers(world.graph), observed_reads(world, days=1))[model].undeclared
+    if undeclared:
+        parts.append(f"The access log shows {', '.join(undeclared)} reading {model}; nobody declared it.")
+    else:
+        parts.append(f"The access log agrees with the declarations: no undeclared reader of {model}.")
+    return " ".join(parts)
+
+
+def all_views(world: World) -> dict[tuple[str, str, bool], ConsumerView]:
+    """Every view the explorer can show, measured now (a second or two, once per world)."""
+    return {(m, c, t): consumer_view(world, m, c, t)
+            for m in CHANGEABLE_MODELS for c in OUTPUT_CHANGES for t in (False, True)}
+
+
+def longest_note(world: World) -> str:
+    """The longest note any view writes in a box, so boxes are sized once for all of them."""
+    return max((n for v in all_views(world).values() for n in v.notes.values()), key=len)
+
+
+def consumer_picture(world: World, model: str = "churn_model", change: str = "rescale",
+                     tell_undeclared: bool = False):
+    """A static picture of one change, and its view: for notebooks and reports."""
+    view = consumer_view(world, model, change, tell_undeclared)
+    picture = GraphPicture(world.graph, title=f"{world.company}: {model} -> {change}; who was told?",
+                           longest_note=longest_note(world), dashed_edges=undeclared_edges(world.graph))
+    picture.paint(view.fills, view.notes, view.lit_edges)
+    return picture, view
+
+
+def outcomes_html(rows: list[dict]) -> str:
+    """A small HTML table: undeclared rows in bold vermillion, rows that do not read the change in grey."""
+    if not rows:
+        return ""
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>" for k in rows[0])
+    body = []
+    for row in rows:
+        style = ""
+        if row["after the change"] == "does not read it":
+            style = " style='color:#555;font-style:italic'"
+        elif row["declared?"] == "NO":
+            style = f" style='color:{SILENT_COLOUR};font-weight:bold'"
+        cells = "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>" for v in row.values())
+        body.append(f"<tr{style}>{cells}</tr>")
+    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def loop_chart(loop, control):
+    """Two panels, round by round, loop against control: weight inflation, and error against the truth."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    rounds = [r.round for r in loop]
+    series = (("weight_inflation", "weights, relative to round 0"),
+              ("mean_abs_error", "mean |prediction - true propensity|"))
+    for ax, (field, label) in zip(axes, series):
+        for runs, name, colour, marker in ((loop, "layout reads the prediction (loop)", SILENT_COLOUR, "o"),
+                                           (control, "layout ignores it (control)", OKABE_ITO["blue"], "s")):
+            values = [getattr(r, field) for r in runs]
+            ax.plot(rounds, values, marker=marker, color=colour, label=name)
+            ax.annotate(f"{values[-1]:.2f}" if field == "weight_inflation" else f"{values[-1]:.3f}",
+                        (rounds[-1], values[-1]), textcoords="offset points", xytext=(6, 0), va="center",
+                        fontsize=8, color=colour)
+        ax.set_xlabel("round of retraining")
+        ax.set_title(label, loc="left", fontsize=10)
+        ax.set_xticks(rounds)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
+    return fig

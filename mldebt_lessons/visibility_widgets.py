@@ -1,0 +1,110 @@
+"""Lesson 03's widget: change a model's output and see who was told and who silently broke.
+
+Building the explorer measures every (model, change) pair once, for both "declared readers are
+told" and "every reader is told" (a second or two); after that, each change only looks the
+result up and recolours a ready-made SVG.
+
+Example (headless, as the tests drive it)
+-----------------------------------------
+>>> explorer = ConsumerExplorer()
+>>> explorer.select("churn_model", "reformat")
+>>> "ads_ranker was not told" in explorer.summary.value
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+
+import ipywidgets as w
+
+from .drawing import CHANGED_FILL, GraphPicture, blend
+from .lineage import observed_reads
+from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, change_description, check_output_change,
+                         declared_consumers, measure_output_change, outcomes_text, undeclared_readers)
+from .visibility_view import (SILENT_COLOUR, TOLD_COLOUR, all_views, longest_note, outcomes_html, told_readers,
+                              undeclared_edges)
+from .world import World, build_world
+
+LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> the model whose output changed; "
+          f"<span style='background:{blend(TOLD_COLOUR, 0.45)};padding:0 6px'>blue</span> a consumer that was told "
+          f"and adapted; <span style='background:{blend(SILENT_COLOUR, 0.4)};padding:0 6px'>pale</span> to "
+          f"<span style='background:{SILENT_COLOUR};color:white;padding:0 6px'>dark vermillion</span> a consumer "
+          "that was not told, darker for a bigger loss. Dashed arrow: a read nobody declared. Each box's note "
+          "gives its outcome before -> after, as a share of the best possible.")
+
+
+class ConsumerExplorer(w.VBox):
+    """Pick a model and an output change; watch declared consumers adapt and the undeclared one break."""
+
+    def __init__(self, world: World | None = None, model: str = "churn_model", change: str = "rescale",
+                 tell_undeclared: bool = False):
+        check_output_change(model, change)
+        self.world = world or build_world()
+        self._views = all_views(self.world)  # measure everything now, so callbacks only look up
+        self.picture = GraphPicture(self.world.graph, title=f"{self.world.company}: who reads a model's output?",
+                                    longest_note=longest_note(self.world),
+                                    dashed_edges=undeclared_edges(self.world.graph))
+        self.model = w.Dropdown(options=list(CHANGEABLE_MODELS), value=model, description="model")
+        self.change = w.ToggleButtons(options=list(OUTPUT_CHANGES), value=change, description="change")
+        self.tell = w.Checkbox(value=tell_undeclared, indent=False,
+                               description="the owner tells every reader the access log shows, declared or not")
+        self.change_help = w.HTML()
+        self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1100px"))
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        super().__init__([w.HBox([self.model, self.tell]), self.change, self.change_help, self.image,
+                          w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
+        self._quiet = False
+        for control in (self.model, self.change, self.tell):
+            control.observe(self._on_change, names="value")
+        self.refresh()
+
+    def __repr__(self) -> str:  # stable text for notebooks saved with outputs
+        return "ConsumerExplorer(live widget: run the notebook to use it)"
+
+    def _on_change(self, _):
+        if not self._quiet:
+            self.refresh()
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        # While several controls are being set, refresh once at the end instead of each time.
+        outer, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = outer
+
+    def select(self, model: str, change: str, tell_undeclared: bool = False) -> None:
+        """Set every control, as a learner would, and refresh once."""
+        check_output_change(model, change)
+        with self._quietly():
+            self.model.value = model
+            self.change.value = change
+            self.tell.value = bool(tell_undeclared)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw for the current selection: look up, recolour, done."""
+        view = self._views[(self.model.value, self.change.value, self.tell.value)]
+        self.picture.paint(view.fills, view.notes, view.lit_edges)
+        self.image.value = self.picture.svg()
+        help_text = change_description(self.model.value, self.change.value)
+        self.change_help.value = f"<small>{html.escape(help_text)}</small>"
+        self.summary.value = f"<b>{html.escape(view.summary)}</b>"
+        self.table.value = outcomes_html(view.table_rows)
+        self.view = view
+
+    def results_text(self) -> str:
+        """The current selection, what the access log shows, and every measured outcome, for an AI tutor."""
+        m, c, tell = self.model.value, self.change.value, self.tell.value
+        audit = undeclared_readers(declared_consumers(self.world.graph), observed_reads(self.world, days=1))[m]
+        outcomes = measure_output_change(self.world, m, c, told_readers(self.world, m, tell))
+        lines = [f"Access log for {m}: declared readers {', '.join(audit.declared) or 'none'}; "
+                 f"observed readers {', '.join(audit.observed) or 'none'}; "
+                 f"undeclared {', '.join(audit.undeclared) or 'none'}.",
+                 "The owner told " + ("every reader in the access log." if tell else "only the declared readers."),
+                 outcomes_text(m, c, outcomes)]
+        return "\n".join(lines)

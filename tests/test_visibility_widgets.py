@@ -1,0 +1,227 @@
+"""Headless tests for lesson 03's explorer and pictures: set controls as a learner would, read what
+they see; dashed undeclared edges in the graph picture; the latency target."""
+
+import html
+import time
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from mldebt_lessons.drawing import CHANGED_FILL, GraphPicture
+from mldebt_lessons.errors import CourseInputError
+from mldebt_lessons.graph import shop_graph
+from mldebt_lessons.hidden_loop import simulate_hidden_loop
+from mldebt_lessons.visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, all_output_changes, change_description,
+                                       measure_output_change, outcomes_text)
+from mldebt_lessons.visibility_view import (consumer_picture, consumer_view, longest_note, loop_chart,
+                                            outcomes_html, told_readers, undeclared_edges)
+from mldebt_lessons.visibility_widgets import ConsumerExplorer
+from mldebt_lessons.world import build_world
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world()
+
+
+@pytest.fixture
+def explorer(world):
+    return ConsumerExplorer(world)
+
+
+def state(ex):
+    return ex.model.value, ex.change.value, ex.tell.value
+
+
+def seen(ex):
+    return ex.image.value, ex.summary.value, ex.table.value, ex.change_help.value
+
+
+# --- the view, as plain data --------------------------------------------------------------------------
+
+def test_default_view_marks_the_change_the_told_and_the_silent(world):
+    view = consumer_view(world, "churn_model", "rescale")
+    assert view.fills["churn_model"] == CHANGED_FILL and view.notes["churn_model"] == "changed: rescale"
+    assert view.notes["email_campaign"].startswith("told: ") and view.notes["homepage"].startswith("told: ")
+    assert view.notes["ads_ranker"].startswith("NOT told: ")
+    assert view.fills["ads_ranker"] != view.fills["email_campaign"]
+    assert view.notes["vip_programme"] == "unaffected" and "vip_programme" not in view.fills
+    assert view.lit_edges == {("churn_model", v) for v in world.graph.successors("churn_model")}
+    assert "ads_ranker was not told" in view.summary and "nobody declared it" in view.summary
+
+
+def test_control_view_of_a_model_with_no_undeclared_reader(world):
+    view = consumer_view(world, "ltv_model", "rescale")
+    assert not any(n.startswith("NOT told") for n in view.notes.values())
+    assert view.notes["vip_programme"].startswith("told: ")
+    assert view.notes["ads_ranker"] == "unaffected"
+    assert "so nothing broke" in view.summary and "no undeclared reader" in view.summary
+
+
+def test_notes_carry_the_measured_numbers(world):
+    for model, change in all_output_changes():
+        view = consumer_view(world, model, change)
+        for o in measure_output_change(world, model, change):
+            if o.reads_changed:
+                assert f"{100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}%" in view.notes[o.consumer]
+
+
+def test_telling_everyone_turns_the_ads_ranker_blue(world):
+    silent = consumer_view(world, "churn_model", "reformat")
+    told = consumer_view(world, "churn_model", "reformat", tell_undeclared=True)
+    assert told.notes["ads_ranker"].startswith("told: ") and told.fills["ads_ranker"] == told.fills["email_campaign"]
+    assert silent.notes["ads_ranker"] != told.notes["ads_ranker"]
+    assert told.notes["email_campaign"] == silent.notes["email_campaign"]  # control: declared ones unchanged
+
+
+def test_undeclared_edges_are_read_from_the_graph(world):
+    assert undeclared_edges(world.graph) == {("churn_model", "ads_ranker")}
+
+
+def test_outcomes_html_marks_the_undeclared_and_the_controls(world):
+    rows = consumer_view(world, "churn_model", "rescale").table_rows
+    text = outcomes_html(rows)
+    assert text.count("<tr") == len(rows) + 1
+    assert "font-weight:bold" in text and "font-style:italic" in text
+    assert outcomes_html([]) == ""
+
+
+# --- the picture: dashed undeclared edges (an optional GraphPicture feature) ----------------------------
+
+def paths(svg: bytes):
+    return [p for p in ET.fromstring(svg).iter(f"{SVG}path") if p.attrib.get("fill") == "none"]
+
+
+def test_undeclared_edges_are_dashed_by_default_and_can_be_turned_off():
+    g = shop_graph()
+    plain = GraphPicture(g, dashed_edges=())
+    assert not any("stroke-dasharray" in p.attrib for p in paths(plain.svg()))
+    assert GraphPicture(g).svg() == GraphPicture(g, dashed_edges=undeclared_edges(g)).svg()
+    dashed = GraphPicture(g)
+    dashes = [p for p in paths(dashed.svg()) if "stroke-dasharray" in p.attrib]
+    assert len(dashes) == 2  # the pale edge and its dark, lit twin
+    assert len(paths(dashed.svg())) == len(paths(plain.svg())) == 2 * g.number_of_edges()
+    assert dashed.size == plain.size
+
+
+def test_dashed_edges_stay_dashed_when_lit(world):
+    picture, view = consumer_picture(world)
+    lit = [p for p in paths(picture.svg()) if p.attrib.get("visibility") == "visible"]
+    assert len(lit) == len(view.lit_edges)
+    assert sum("stroke-dasharray" in p.attrib for p in lit) == 1
+
+
+def test_static_picture_fits_every_note_and_has_a_stable_repr(world):
+    picture, view = consumer_picture(world)
+    svg = picture.svg().decode()
+    for note in view.notes.values():
+        assert html.escape(note) in svg
+    assert len(longest_note(world)) >= max(len(n) for n in view.notes.values())
+    g = world.graph
+    assert repr(picture) == f"GraphPicture({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)"
+
+
+def test_loop_chart_has_two_panels_with_both_runs(world):
+    import matplotlib.pyplot as plt
+    fig = loop_chart(simulate_hidden_loop(world), simulate_hidden_loop(world, ui_reads_prediction=False))
+    assert len(fig.axes) == 2 and all(len(ax.lines) == 2 for ax in fig.axes)
+    plt.close(fig)
+
+
+# --- the explorer, headless ----------------------------------------------------------------------------
+
+def test_default_state(explorer, world):
+    assert state(explorer) == ("churn_model", "rescale", False)
+    assert list(explorer.model.options) == list(CHANGEABLE_MODELS)
+    assert list(explorer.change.options) == list(OUTPUT_CHANGES)
+    assert explorer.view == consumer_view(world, "churn_model", "rescale")
+    assert explorer.image.value == explorer.picture.svg()
+    assert explorer.summary.value == f"<b>{html.escape(explorer.view.summary)}</b>"
+    assert explorer.table.value == outcomes_html(explorer.view.table_rows)
+    assert html.escape(change_description("churn_model", "rescale")) in explorer.change_help.value
+
+
+def test_each_control_changes_what_is_seen_and_going_back_restores_it(explorer):
+    start = seen(explorer)
+    explorer.change.value = "reformat"
+    after_change = seen(explorer)
+    assert all(a != b for a, b in zip(start, after_change))
+    explorer.tell.value = True
+    told = seen(explorer)
+    assert told[0] != after_change[0] and told[2] != after_change[2]
+    assert told[3] == after_change[3]  # control: same change, same help text
+    explorer.model.value = "ltv_model"
+    assert "ltv_model" in explorer.summary.value and "ads_ranker was not told" not in explorer.summary.value
+    explorer.select("churn_model", "rescale")
+    assert seen(explorer) == start
+
+
+@pytest.mark.parametrize("model, change", all_output_changes())
+@pytest.mark.parametrize("tell", [False, True])
+def test_select_shows_exactly_what_the_plain_functions_compute(explorer, world, model, change, tell):
+    explorer.select(model, change, tell)
+    assert state(explorer) == (model, change, tell)
+    view = consumer_view(world, model, change, tell)
+    assert explorer.view == view
+    assert explorer.table.value == outcomes_html(view.table_rows)
+    assert explorer.image.value == explorer.picture.svg()
+    assert explorer.picture.notes == view.notes
+    text = explorer.results_text()
+    told = told_readers(world, model, tell)
+    assert text.endswith(outcomes_text(model, change, measure_output_change(world, model, change, told)))
+
+
+def test_results_text_names_the_undeclared_reader(explorer):
+    text = explorer.results_text()
+    assert "undeclared ads_ranker" in text and "only the declared readers" in text
+    assert "ads_ranker reads churn_model (UNDECLARED" in text
+
+
+@pytest.mark.parametrize("args", [("churn_modle", "rescale"), ("fraud_model", "rescale"), ("churn_model", "squash")])
+def test_select_with_bad_input_raises_one_line_and_changes_nothing(explorer, args):
+    before = state(explorer), seen(explorer)
+    with pytest.raises(CourseInputError) as caught:
+        explorer.select(*args)
+    assert "\n" not in str(caught.value)
+    assert (state(explorer), seen(explorer)) == before
+
+
+def test_select_refreshes_once(explorer):
+    shown = []
+    original = explorer.refresh
+    explorer.refresh = lambda: (shown.append(state(explorer)), original())
+    explorer.select("recommender", "relabel", True)
+    assert shown == [("recommender", "relabel", True)]
+
+
+def test_repr_is_stable_text(explorer, world):
+    text = repr(explorer)
+    explorer.select("ltv_model", "reformat", True)
+    assert repr(explorer) == text == repr(ConsumerExplorer(world)) == \
+        "ConsumerExplorer(live widget: run the notebook to use it)"
+
+
+def test_a_change_answers_within_25_ms_p95(explorer):
+    runs = [(m, c, t) for m, c in all_output_changes() for t in (False, True)]
+    times = []
+    for i in range(100):
+        run = runs[(7 * i) % len(runs)]  # jump around, so every control moves
+        start = time.perf_counter()
+        explorer.select(*run)
+        times.append(time.perf_counter() - start)
+    p95 = float(np.percentile(times, 95))
+    assert p95 < 0.025, f"p95 selection took {1000 * p95:.1f} ms"
+
+
+def test_a_single_control_answers_within_25_ms_p95(explorer):
+    times = []
+    for i in range(100):
+        control, value = ((explorer.change, OUTPUT_CHANGES[i % len(OUTPUT_CHANGES)]) if i % 2
+                          else (explorer.model, CHANGEABLE_MODELS[(i // 2) % len(CHANGEABLE_MODELS)]))
+        start = time.perf_counter()
+        control.value = value
+        times.append(time.perf_counter() - start)
+    assert float(np.percentile(times, 95)) < 0.025
