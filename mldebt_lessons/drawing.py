@@ -190,7 +190,7 @@ class GraphPicture:
             f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
             for name, colour in (("idle", IDLE_EDGE), ("lit", LIT_EDGE))] + [
-            '</defs>', f'<rect width="100%" height="100%" fill="#FFFFFF"/>']
+            '</defs>', '<rect width="100%" height="100%" fill="#FFFFFF"/>']
         if title:
             out.append(f'<text x="{MARGIN}" y="{MARGIN + 16}" font-size="16" font-weight="bold">'
                        f'{_esc(title)}</text>')
