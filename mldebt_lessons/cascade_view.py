@@ -11,7 +11,6 @@ True
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import networkx as nx
@@ -124,17 +123,3 @@ def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
         return f"{what} does not improve fraud_model at home, so its owners would not ship it."
     return (f"No deadlock here: {what} improves fraud_model at home and Spain's catch goes "
             f"from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
-
-
-def rows_html(rows: list[dict]) -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>" for k in rows[0])
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>" for v in r.values())
-                   + "</tr>" for r in rows)
-    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
-
-
-def rows_text(rows: list[dict]) -> str:
-    keys = list(rows[0])
-    widths = [max(len(k), *(len(str(r[k])) for r in rows)) for k in keys]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    return "\n".join([line(keys)] + [line([r[k] for k in keys]) for r in rows])

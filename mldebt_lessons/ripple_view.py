@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from .cace import MODE_LABELS, consumer_effects, effects_table, measure_cace
 from .drawing import CHANGED_FILL, OKABE_ITO, blend
 from .graph import ripple
+from .tables import MUTED, rows_html, rows_text
 from .world import World
 
 EFFECT_COLOUR = OKABE_ITO["vermillion"]
@@ -78,23 +78,10 @@ def cace_picture(world: World, feature: str, change: str, mode: str):
 
 
 def table_text(rows: list[dict]) -> str:
-    """The same rows as a fixed-width text table."""
-    if not rows:
-        return ""
-    keys = list(rows[0])
-    widths = [max(len(k), *(len(str(r[k])) for r in rows)) for k in keys]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    return "\n".join([line(keys)] + [line([r[k] for k in keys]) for r in rows])
+    """The effects table as fixed-width text."""
+    return rows_text(rows)
 
 
 def table_html(rows: list[dict]) -> str:
-    """A small HTML table; the control rows (models that do not read the feature) are marked."""
-    if not rows:
-        return ""
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>" for k in rows[0])
-    body = []
-    for row in rows:
-        style = " style='color:#555;font-style:italic'" if row.get("reads it?", "").startswith("no") else ""
-        cells = "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>" for v in row.values())
-        body.append(f"<tr{style}>{cells}</tr>")
-    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(body)}</table>"
+    """The effects table as HTML; the controls (models the change cannot reach) are greyed."""
+    return rows_html(rows, lambda row: MUTED if row.get("reads it?", "").startswith("no") else "")

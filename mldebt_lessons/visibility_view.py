@@ -10,7 +10,6 @@ the table of measured outcomes, a one-paragraph summary, and the hidden loop's c
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass
 
 import networkx as nx
@@ -18,6 +17,7 @@ import networkx as nx
 from .drawing import CHANGED_FILL, OKABE_ITO, GraphPicture, blend
 from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, ConsumerOutcome, declared_consumers,
                          measure_output_change, observed_reads, outcomes_table, undeclared_readers)
+from .tables import MUTED, rows_html
 from .world import World
 
 TOLD_COLOUR = OKABE_ITO["sky_blue"]
@@ -136,19 +136,11 @@ def consumer_picture(world: World, model: str = "churn_model", change: str = "re
 
 def outcomes_html(rows: list[dict]) -> str:
     """A small HTML table: undeclared rows in bold vermillion, rows that do not read the change in grey."""
-    if not rows:
-        return ""
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(k)}</th>" for k in rows[0])
-    body = []
-    for row in rows:
-        style = ""
+    def style(row):
         if row["after the change"] == "does not read it":
-            style = " style='color:#555;font-style:italic'"
-        elif row["declared?"] == "NO":
-            style = f" style='color:{SILENT_COLOUR};font-weight:bold'"
-        cells = "".join(f"<td style='padding:2px 8px'>{html.escape(str(v))}</td>" for v in row.values())
-        body.append(f"<tr{style}>{cells}</tr>")
-    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{''.join(body)}</table>"
+            return MUTED
+        return f"color:{SILENT_COLOUR};font-weight:bold" if row["declared?"] == "NO" else ""
+    return rows_html(rows, style)
 
 
 def loop_chart(loop, control):

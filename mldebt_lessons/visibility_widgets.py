@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import html
 
 import ipywidgets as w
@@ -25,6 +24,7 @@ from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, change_description, 
                          declared_consumers, measure_output_change, outcomes_text, undeclared_readers)
 from .visibility_view import (SILENT_COLOUR, TOLD_COLOUR, all_views, longest_note, outcomes_html, told_readers,
                               undeclared_edges)
+from .widgets import QuietRefresh
 from .world import World, build_world
 
 LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> the model whose output changed; "
@@ -35,7 +35,7 @@ LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> 
           "gives its outcome before -> after, as a share of the best possible.")
 
 
-class ConsumerExplorer(w.VBox):
+class ConsumerExplorer(QuietRefresh, w.VBox):
     """Pick a model and an output change; watch declared consumers adapt and the undeclared one break."""
 
     def __init__(self, world: World | None = None, model: str = "churn_model", change: str = "rescale",
@@ -56,26 +56,12 @@ class ConsumerExplorer(w.VBox):
         self.table = w.HTML()
         super().__init__([w.HBox([self.model, self.tell]), self.change, self.change_help, self.image,
                           w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
-        self._quiet = False
         for control in (self.model, self.change, self.tell):
             control.observe(self._on_change, names="value")
         self.refresh()
 
     def __repr__(self) -> str:  # stable text for notebooks saved with outputs
         return "ConsumerExplorer(live widget: run the notebook to use it)"
-
-    def _on_change(self, _):
-        if not self._quiet:
-            self.refresh()
-
-    @contextlib.contextmanager
-    def _quietly(self):
-        # While several controls are being set, refresh once at the end instead of each time.
-        outer, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = outer
 
     def select(self, model: str, change: str, tell_undeclared: bool = False) -> None:
         """Set every control, as a learner would, and refresh once."""

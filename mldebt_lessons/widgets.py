@@ -22,6 +22,7 @@ from .cace import MODE_LABELS, MODES, all_experiments, check_mode, measure_cace
 from .drawing import CHANGED_FILL, OKABE_ITO, GraphPicture, blend, kind_fills
 from .features import CHANGES, FEATURES, changes_for, check_change
 from .ripple_view import EFFECT_COLOUR, cace_view, table_html
+from .tables import rows_html, rows_text
 from .world import World, build_world
 
 OKABE_ITO_BLUE = OKABE_ITO["blue"]
@@ -32,7 +33,26 @@ LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> 
           "decisions flipped; white: no change. Dark arrows trace the ripple. Each box also says its number.")
 
 
-class CaceExplorer(w.VBox):
+class QuietRefresh:
+    """For widgets with several controls: ``select`` sets them all, then refreshes once."""
+
+    _quiet = False
+
+    def _on_change(self, _):
+        if not self._quiet:
+            self.refresh()
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        # While several controls are being set, refresh once at the end instead of each time.
+        outer, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = outer
+
+
+class CaceExplorer(QuietRefresh, w.VBox):
     """Pick a feature, a change and a mode; watch the measured ripple through Larkspur."""
 
     def __init__(self, world: World | None = None, feature: str = "user_age", change: str = "units",
@@ -52,7 +72,6 @@ class CaceExplorer(w.VBox):
         self.table = w.HTML()
         super().__init__([w.HBox([self.feature, self.change]), self.change_help, self.mode, self.image,
                           w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
-        self._quiet = False
         self.feature.observe(self._on_feature, names="value")
         self.change.observe(self._on_change, names="value")
         self.mode.observe(self._on_change, names="value")
@@ -69,19 +88,6 @@ class CaceExplorer(w.VBox):
             self.change.value = keep
         if not self._quiet:
             self.refresh()
-
-    def _on_change(self, _):
-        if not self._quiet:
-            self.refresh()
-
-    @contextlib.contextmanager
-    def _quietly(self):
-        # While several controls are being set, refresh once at the end instead of each time.
-        outer, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = outer
 
     def select(self, feature: str, change: str, mode: str) -> None:
         """Set all three controls, as a learner would, and refresh once."""
@@ -181,7 +187,6 @@ class CascadeExplorer(w.VBox):
         self.architecture.value = architecture
 
     def refresh(self) -> None:
-        from .cascade_view import rows_html
         view = cascade_view_for(self.world, self.improvement.value, self.architecture.value)
         picture = self.pictures[view.graph_key]
         picture.paint(view.fills, view.notes)
@@ -193,7 +198,6 @@ class CascadeExplorer(w.VBox):
     def results_text(self) -> str:
         """The current setting and its measured numbers, as text for an AI tutor."""
         from .cascade import ARCHITECTURES, IMPROVEMENTS
-        from .cascade_view import rows_text
         view = self.view
         return (f"Improvement: {IMPROVEMENTS[self.improvement.value]}\n"
                 f"Wiring: {ARCHITECTURES[self.architecture.value]}\n{view.summary}\n{rows_text(view.rows)}")
