@@ -35,6 +35,7 @@ notebooks: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -45,7 +45,7 @@ IMPROVEMENTS = {
     "none": "fraud_model as it is today",
     "data_x2": "more data: retrain on twice the labelled history",
     "data_x4": "more data: retrain on four times the labelled history",
-    "capacity": "more capacity: twice the trees, each one deeper",
+    "capacity": "more capacity: twice the trees, each one deeper (it overfits here)",
     "feature": "a better feature: add session_count (bots make many sessions)",
 }
 ARCHITECTURES = {
@@ -208,3 +208,17 @@ def _measure_cascade(world: World, improvement: str, architecture: str) -> Casca
         spain_caught=_caught(spain_scores, spain.fraud_p),
         queue_caught=_caught(np.concatenate([home_scores, spain_scores]), np.concatenate([home.fraud_p, spain.fraud_p])),
         spain_flipped=flipped)
+
+
+def describe_setup(world: World) -> str:
+    """How the cascade experiment measures, in a few printed lines (every number read from the code)."""
+    _, evaluation = _populations(world)
+    fraud = {name: float(pop.fraud_p.sum()) for name, pop in evaluation.items()}
+    total = sum(fraud.values())
+    lines = [f"Quality is measured on {EVALUATION_USERS:,} fresh users per market, drawn from the ground truth.",
+             f"The review team checks the riskiest {REVIEW_SHARE:.0%} of orders.",
+             "Share of all expected fraud in the evaluation: " + ", ".join(
+                 f"{'home' if name == 'home' else 'Spain'} {fraud[name] / total:.0%}" for name in fraud) + ".",
+             "Improvements (keys): " + ", ".join(IMPROVEMENTS),
+             "Wirings (keys): " + ", ".join(ARCHITECTURES)]
+    return "\n".join(lines)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .cascade import ARCHITECTURES, IMPROVEMENTS, SPANISH_INPUTS, CascadeResult, fraud_variant, measure_cascade
-from .drawing import OKABE_ITO, blend
+from .drawing import CHANGED_FILL, OKABE_ITO, blend
 from .graph import add_edge
 from .world import World
 
@@ -76,6 +76,20 @@ def _arrow(before: float, after: float) -> str:
     return f"{before:.3f} → {after:.3f}"
 
 
+def cascade_picture(world: World, improvement: str, architecture: str):
+    """A static picture of one setting, and its view (for notebooks and reports)."""
+    from .drawing import GraphPicture
+    view = cascade_view(world, improvement, architecture)
+    picture = GraphPicture(cascade_graph(architecture, improvement), title=f"Larkspur's fraud models: {improvement}, "
+                           f"{architecture.replace('_', ' ')}", longest_note=CASCADE_NOTE_SIZES)
+    picture.paint(view.fills, view.notes)
+    return picture, view
+
+
+CASCADE_NOTE_SIZES = {"fraud_model": "home 0.000→0.000 · Spain 0.000→0.000", "session_count": "added",
+                      "fraud_model_es": "Spain AUC 0.000 → 0.000", "fraud_review_queue": "Spain caught 00.0% → 00.0%"}
+
+
 def cascade_view(world: World, improvement: str, architecture: str) -> CascadeView:
     """Colours, notes, table rows and a summary for one improvement under one architecture."""
     base = measure_cascade(world, "none", architecture)
@@ -91,6 +105,8 @@ def cascade_view(world: World, improvement: str, architecture: str) -> CascadeVi
     else:
         notes["fraud_model"] = (f"home {base.home_auc:.3f}→{new.home_auc:.3f} · "
                                 f"Spain {base.spain_auc:.3f}→{new.spain_auc:.3f}")
+    if improvement == "feature":  # the change itself, marked as lesson 01 marks a change
+        fills["session_count"], notes["session_count"] = CHANGED_FILL, "added"
     rows = result_rows(base, new)
     return CascadeView((architecture, "feature" if improvement == "feature" else "none"), fills, notes, rows,
                        cascade_summary(base, new))
@@ -117,9 +133,9 @@ def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
     if new.improvement == "none":
         return f"{ARCHITECTURES[new.architecture]}. Pick an improvement to fraud_model."
     if home_up and spain_down:
-        return (f"Improvement deadlock: {what} makes fraud_model better at home, but Spain's end-to-end "
-                f"catch falls from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
+        return (f"Improvement deadlock. The change ({what}) makes fraud_model better at home, but Spain's "
+                f"end-to-end catch falls from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
     if not home_up:
-        return f"{what} does not improve fraud_model at home, so its owners would not ship it."
-    return (f"No deadlock here: {what} improves fraud_model at home and Spain's catch goes "
+        return f"The change ({what}) does not improve fraud_model at home, so its owners would not ship it."
+    return (f"No deadlock here. The change ({what}) improves fraud_model at home, and Spain's catch goes "
             f"from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")

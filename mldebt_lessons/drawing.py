@@ -38,6 +38,7 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LABEL_PX, NOTE_PX = 13, 11
 CHAR_EM = 0.62  # a generous average glyph width for DejaVu Sans, in ems
 ROW_PX, BOX_H, GAP_PX, MARGIN = 50, 38, 110, 12
+CLEARANCE = 0.5  # rows between a box and an edge that skips its column (a straight-line estimate)
 
 
 def kind_order(g: nx.DiGraph) -> list[str]:
@@ -72,10 +73,29 @@ def layered_layout(g: nx.DiGraph) -> dict[str, tuple[int, float]]:
     """
     bands, depth = kind_bands(g)
     column_of = {n: bands[k].start + depth[n] for n, k in g.nodes(data="kind")}
-    first = _place_rows(g, column_of, passing=None)
-    pos = _place_rows(g, column_of, passing=first)
+    # Each sweep avoids where the previous sweep ran the skipping edges; keep the sweep whose
+    # own edges hit the fewest boxes (sweeps can alternate rather than settle).
+    sweeps = [_place_rows(g, column_of, passing=None)]
+    for _ in range(5):
+        sweeps.append(_place_rows(g, column_of, passing=sweeps[-1]))
+    pos = min(reversed(sweeps), key=lambda p: _boxes_hit(g, p))
     top = min((r for _, r in pos.values()), default=0)
     return {n: (c, r - top) for n, (c, r) in pos.items()}
+
+
+def _passing_rows(g, pos, column):
+    """Where each edge that skips ``column`` crosses it (a straight-line estimate)."""
+    rows = []
+    for u, v in g.edges:
+        (cu, ru), (cv, rv) = pos[u], pos[v]
+        if cu < column < cv:
+            rows.append(ru + (rv - ru) * (column - cu) / (cv - cu))
+    return rows
+
+
+def _boxes_hit(g, pos) -> int:
+    """How many (box, skipping edge) pairs overlap in this layout."""
+    return sum(1 for n, (c, r) in pos.items() for b in _passing_rows(g, pos, c) if abs(r - b) < CLEARANCE)
 
 
 def _place_rows(g, column_of, passing):
@@ -88,18 +108,13 @@ def _place_rows(g, column_of, passing):
             rows = [pos[p][1] for p in g.predecessors(n) if p in pos]
             return round(2 * sum(rows) / len(rows)) / 2 if rows else None
 
-        blocked = []
-        if passing:
-            for u, v in g.edges:
-                (cu, ru), (cv, rv) = passing[u], passing[v]
-                if cu < column < cv:
-                    blocked.append(ru + (rv - ru) * (column - cu) / (cv - cu))
+        blocked = _passing_rows(g, passing, column) if passing else []
         order = sorted(layer, key=lambda n: (wanted(n) if wanted(n) is not None else float("inf"), n))
         row = (tallest - len(layer)) / 2 - 1 if all(wanted(n) is None for n in layer) else float("-inf")
         for n in order:
             want = wanted(n)
             row = max(row + 1, want if want is not None else row + 1)
-            while any(abs(row - b) < 0.5 for b in blocked):
+            while any(abs(row - b) < CLEARANCE for b in blocked):
                 row += 0.5
             pos[n] = (column, row)
     return pos
@@ -173,7 +188,8 @@ class GraphPicture:
         centre = {}
         for n, (c, r) in self.grid.items():
             centre[n] = (lefts[c] + widths[c] / 2, top + r * ROW_PX + ROW_PX / 2)
-        size = (x - GAP_PX + MARGIN, top + rows * ROW_PX + MARGIN)
+        legend = 22 if self.dashed_edges else 0
+        size = (x - GAP_PX + MARGIN, top + rows * ROW_PX + MARGIN + legend)
         return widths, lefts, centre, size, top
 
     def _longest_note_of(self, node: str) -> str:
@@ -197,9 +213,11 @@ class GraphPicture:
         for kind, band in kind_bands(self.graph)[0].items():
             first, last = band[0], band[-1]
             middle = (lefts[first] + lefts[last] + widths[last]) / 2
-            out.append(f'<text x="{middle:.1f}" y="{top - 6}" text-anchor="middle" '
-                       f'font-size="14" font-weight="bold" fill="{KIND_COLOURS.get(kind, "#000")}">'
-                       f'{_esc(kind)}s</text>')
+            # Dark text reads on white; the kind's colour is the bar beneath it (as on the boxes).
+            out.append(f'<text x="{middle:.1f}" y="{top - 9}" text-anchor="middle" '
+                       f'font-size="14" font-weight="bold" fill="#222222">{_esc(kind)}s</text>'
+                       f'<rect x="{middle - 30:.1f}" y="{top - 5}" width="60" height="3" '
+                       f'fill="{KIND_COLOURS.get(kind, "#000")}"/>')
         half = {n: widths[self.grid[n][0]] / 2 for n in self.nodes}
         paths = {}
         for u, v in self.edges:
@@ -227,6 +245,11 @@ class GraphPicture:
                 f'fill="{{t{i}}}">{_esc(n)}</text>'
                 f'<text x="{x:.1f}" y="{y + 12:.1f}" text-anchor="middle" font-size="{NOTE_PX}" '
                 f'fill="{{t{i}}}">{{n{i}}}</text></g>')
+        if self.dashed_edges:
+            y = height - MARGIN - 4
+            out.append(f'<path d="M{MARGIN},{y - 4} h36" stroke="{LIT_EDGE}" stroke-width="1.6" '
+                       f'stroke-dasharray="7,4"/><text x="{MARGIN + 44}" y="{y}" font-size="{NOTE_PX + 1}" '
+                       f'fill="#222222">dashed arrow: a read of a model\'s output that nobody declared</text>')
         out.append('</svg>')
         return "\n".join(out)
 
@@ -251,6 +274,10 @@ class GraphPicture:
 
     def __repr__(self) -> str:  # stable: no memory address in saved notebooks
         return f"GraphPicture({len(self.nodes)} nodes, {len(self.edges)} edges)"
+
+    def _repr_html_(self) -> str:
+        # Inline, so it shrinks to the page width (JupyterLab shows image/svg+xml at natural size).
+        return f'<div style="max-width:100%">{self._repr_svg_()}</div>'
 
     def _repr_svg_(self) -> str:
         return self.svg().decode("utf-8")

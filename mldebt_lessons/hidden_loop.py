@@ -1,13 +1,16 @@
-"""A hidden feedback loop closed by an undeclared consumer (Sculley et al. 2014 and 2015, §2 and §4).
+"""A hidden feedback loop closed by an undeclared use of a model's output (Sculley et al. 2014 and 2015, §2, §4).
 
 The 2014 paper's example: a UI module reads a model's click prediction and uses it to decide how
 prominently to show things. Prominent things get clicked more, those clicks are logged, and the
 model is retrained on the log. Nobody told the model's owners that their output now changes the
 very clicks they learn from.
 
-At Larkspur: the homepage's layout module (its front-end code, not the recommender's declared use)
-starts making the carousel bigger for users the recommender scores high, and smaller for users it
-scores low. Each round:
+At Larkspur the homepage is a *declared* reader of the recommender: it shows the carousel to users
+with a high click score. What nobody declares is a new use of the same prediction: the homepage's
+layout module (its front-end code) starts making the carousel bigger for users the recommender
+scores high, and smaller for users it scores low. Lineage records who reads a dataset, not what
+for, so the access log (:func:`~mldebt_lessons.lineage.observed_reads`) does not change and an
+audit of it cannot see the loop. Each round:
 
 1. the homepage shows every user a carousel; if the layout reads the prediction, its size moves the
    user's log-odds of clicking by ``influence`` times how far the prediction's log-odds lie above
@@ -118,28 +121,41 @@ def _simulate(world: World, rounds: int, influence: float, reads: bool, seed: in
     return tuple(out)
 
 
-def loop_table(loop: list[LoopRound], control: list[LoopRound]) -> list[dict]:
-    """Rows for a table, one per round: the loop next to its control."""
-    rows = []
-    for a, b in zip(loop, control):
-        rows.append({
-            "round": a.round,
-            "weights x (loop)": f"{a.weight_inflation:.2f}",
-            "weights x (control)": f"{b.weight_inflation:.2f}",
-            "error vs truth (loop)": f"{a.mean_abs_error:.3f}",
-            "error vs truth (control)": f"{b.mean_abs_error:.3f}",
-            "spread (loop)": f"{a.prediction_spread:.3f}",
-            "logged AUC (loop)": f"{a.logged_auc:.3f}",
-            "logged AUC (control)": f"{b.logged_auc:.3f}",
-        })
-    return rows
+# The loop tables' columns, in plain words (printed under the tables by :func:`loop_tables_text`).
+LOOP_COLUMNS = {
+    "round": "round of retraining; round 0 is trained before the layout reads anything",
+    "weights": "the size of the model's weights, in total, as a multiple of round 0's",
+    "error vs truth": "the average gap between each user's predicted and true chance of a click",
+    "spread": "how much the predictions differ from user to user (their standard deviation)",
+    "logged AUC": "how well the model ranks the round's logged clicks: what its owners' dashboard shows",
+}
+
+
+def loop_table(run: list[LoopRound]) -> list[dict]:
+    """Rows for a table, one per round of one run (the loop, or its control); columns as :data:`LOOP_COLUMNS`."""
+    return [{"round": r.round,
+             "weights": f"{r.weight_inflation:.2f}x",
+             "error vs truth": f"{r.mean_abs_error:.3f}",
+             "spread": f"{r.prediction_spread:.3f}",
+             "logged AUC": f"{r.logged_auc:.3f}"} for r in run]
+
+
+def loop_tables_text(loop: list[LoopRound], control: list[LoopRound]) -> str:
+    """The loop's table, then its control's, then what each column means: every line under 100 characters."""
+    from .tables import rows_text
+    meanings = [f"  {name}: {meaning}" for name, meaning in LOOP_COLUMNS.items()]
+    meanings[-2] += f";\n    the true chances' spread is {loop[0].true_spread:.3f}"
+    return "\n".join(["With the loop: the layout reads the prediction", rows_text(loop_table(loop)), "",
+                      "Control: the layout ignores the prediction (same rounds, same random draws)",
+                      rows_text(loop_table(control)), "", "Columns:", *meanings])
 
 
 def loop_summary(loop: list[LoopRound], control: list[LoopRound]) -> str:
     """Two sentences on what the loop did, every number read from the rounds."""
     a0, a1, b1 = loop[0], loop[-1], control[-1]
     return (f"With the layout reading the prediction, after {a1.round} rounds the recommender's weights grew "
-            f"{a1.weight_inflation:.2f}x, its predictions' spread went from {a0.prediction_spread:.3f} to "
+            f"{a1.weight_inflation:.2f}x, the spread of its predictions (their standard deviation) went from "
+            f"{a0.prediction_spread:.3f} to "
             f"{a1.prediction_spread:.3f} (the true spread is {a1.true_spread:.3f}) and its error against the true "
             f"click propensity went from {a0.mean_abs_error:.3f} to {a1.mean_abs_error:.3f}, while its AUC on its "
             f"own logged clicks went from {a0.logged_auc:.3f} to {a1.logged_auc:.3f}. "

@@ -75,6 +75,7 @@ class Lesson:
     tutor_prompts: tuple[str, str, str]  # explain; walk me through; audit my system
     key_points: tuple[str, ...]
     further_reading: tuple[str, ...] = field(default_factory=tuple)
+    focus_nodes: tuple[str, ...] = ()  # graph nodes whose ripple the tutor prompt describes
 
     @property
     def notebook(self) -> str:

@@ -208,8 +208,9 @@ def model_report(world) -> str:
         y = market.labels[model.spec.label][market.test_rows]
         truth = market.truth["ltv_mean"][market.test_rows] if "ltv_mean" in market.truth else None
         metric, value = quality(model, table, y, truth)
+        shown = f"MAE £{value:.2f} (against the true spend)" if metric.startswith("MAE") else f"{metric} {value:.3f}"
         share = float(model.decide(table).mean())
         where = "" if model.spec.market == "home" else f", {model.spec.market} users"
-        lines.append(f"{name:<14} ({model.spec.owner}{where}): {metric} {value:.3f}; "
-                     f"decides to {model.spec.decision} for {share:.1%} of users")
+        lines.append(f"{name:<14} ({model.spec.owner}{where}): {shown}; flags {share:.1%} of users "
+                     f"(to {model.spec.decision})")
     return "\n".join(lines)

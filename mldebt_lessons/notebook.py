@@ -41,7 +41,8 @@ def show_header(lesson: Lesson) -> Markdown:
 def show_exercise(exercise_id: str) -> Markdown:
     """An exercise's task, with its hint folded away."""
     task = exercise(exercise_id)
-    text = (f"**Exercise {task.id}: {task.title}.** {task.prompt}\n\n"
+    title = task.title if task.title.endswith(("?", "!", ".")) else task.title + "."
+    text = (f"**Exercise {task.id}: {title}** {task.prompt}\n\n"
             f"<details><summary>Hint</summary>\n\n{task.hint}\n\n</details>\n\n"
             f"Stuck? `show_solution(\"{task.id}\")` prints a worked solution.")
     return Markdown(text, f"[exercise {task.id}: {task.title}]")

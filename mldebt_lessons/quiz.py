@@ -1,4 +1,8 @@
-"""The quiz widget: one question at a time on screen, feedback on every answer.
+"""The quiz widget: every question with its options, and feedback on every answer.
+
+Options are shown in a shuffled order (the same order every time: seeded by the lesson and the
+question), so the right answer is not always in the same place. ``answer`` and ``grade`` use
+the option's number in the lesson's data.
 
 >>> from mldebt_lessons.lessons import get_lesson
 >>> quiz = Quiz(get_lesson("01"))
@@ -13,7 +17,31 @@ import html
 
 import ipywidgets as w
 
+import random
+
 from .lesson import Lesson, grade
+
+
+def display_order(lesson: Lesson, number: int) -> list[int]:
+    """The order in which question ``number``'s options are shown: a fixed shuffle.
+
+    >>> from mldebt_lessons.lessons import get_lesson
+    >>> sorted(display_order(get_lesson("01"), 0)) == list(range(4))
+    True
+    """
+    order = list(range(len(lesson.quiz[number].options)))
+    random.Random(f"{lesson.id}-{number}").shuffle(order)
+    return order
+
+
+def quiz_text(lesson: Lesson) -> str:
+    """The quiz as plain text, for places where widgets do not run."""
+    lines = []
+    for number, question in enumerate(lesson.quiz):
+        lines.append(f"{number + 1}. {question.text}")
+        for letter, i in zip("abcdefgh", display_order(lesson, number)):
+            lines.append(f"   ({letter}) {question.options[i].text}")
+    return "\n".join(lines)
 
 
 class Quiz(w.VBox):
@@ -24,7 +52,7 @@ class Quiz(w.VBox):
         self.choices, self.feedback = [], []
         rows = []
         for number, question in enumerate(lesson.quiz):
-            choice = w.RadioButtons(options=[(o.text, i) for i, o in enumerate(question.options)],
+            choice = w.RadioButtons(options=[(question.options[i].text, i) for i in display_order(lesson, number)],
                                     value=None, layout=w.Layout(width="auto"))
             feedback = w.HTML()
             choice.observe(lambda change, n=number: self._show(n), names="value")
@@ -35,8 +63,9 @@ class Quiz(w.VBox):
         super().__init__(rows + [self.tally])
         self._update_tally()
 
-    def __repr__(self) -> str:
-        return f"Quiz({self.lesson.id}: {len(self.lesson.quiz)} questions; run the notebook to answer)"
+    def __repr__(self) -> str:  # what shows where widgets do not run: the questions themselves
+        return (f"Quiz for lesson {self.lesson.id} (run the notebook to answer and get feedback):\n"
+                + quiz_text(self.lesson))
 
     def answer(self, question: int, option: int) -> None:
         """Pick ``option`` for ``question`` (numbers from 0), as a click would."""
@@ -53,6 +82,10 @@ class Quiz(w.VBox):
                                            f"{html.escape(text)}")
         self._update_tally()
 
+    def answered(self) -> int:
+        """How many questions have an answer picked."""
+        return sum(c.value is not None for c in self.choices)
+
     def score(self) -> tuple[int, int]:
         """(right answers, questions)."""
         right = sum(1 for q, c in zip(self.lesson.quiz, self.choices)
@@ -61,5 +94,5 @@ class Quiz(w.VBox):
 
     def _update_tally(self) -> None:
         right, total = self.score()
-        answered = sum(c.value is not None for c in self.choices)
+        answered = self.answered()
         self.tally.value = f"<i>Answered {answered} of {total}; {right} right.</i>"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .cace import MODE_LABELS, consumer_effects, effects_table, measure_cace
 from .drawing import CHANGED_FILL, OKABE_ITO, blend
-from .graph import ripple
+from .graph import LAYERS, ripple
 from .tables import MUTED, rows_html, rows_text
 from .world import World
 
@@ -33,6 +33,12 @@ class CaceView:
     @property
     def table_text(self) -> str:
         return table_text(self.table_rows)
+
+    @property
+    def table(self):
+        """The effects table for a notebook: HTML, so it wraps to the page instead of running off it."""
+        from IPython.display import HTML
+        return HTML(table_html(self.table_rows))
 
 
 def effect_fill(share: float) -> str:
@@ -58,7 +64,9 @@ def cace_view(world: World, feature: str, change: str, mode: str) -> CaceView:
         notes[node] = f"flips {flipped:.1%}" if node in reached else "no change"
     lit = frozenset((u, v) for u, v in world.graph.edges
                     if (u == feature or u in reached) and v in reached)
-    hit = sorted((n for n in reached if share.get(n, 0) > 0), key=lambda n: (-share[n], n))
+    # Largest share first; on a tie, the model before the consumers it feeds.
+    hit = sorted((n for n in reached if share.get(n, 0) > 0),
+                 key=lambda n: (-round(share[n], 12), LAYERS.index(world.graph.nodes[n]["kind"]), n))
     if hit:
         summary = (f"{feature} -> {change} ({MODE_LABELS[mode]}): decisions flip in {len(hit)} of the "
                    f"{len(reached)} downstream nodes, most in {hit[0]} ({share[hit[0]]:.1%}).")

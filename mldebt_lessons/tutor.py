@@ -23,10 +23,13 @@ def world_summary(world) -> str:
             f"{len(world.train_rows) + len(world.test_rows):,} synthetic users drawn from a known ground truth "
             f"(seed {world.seed}). {counts['source']} raw sources ({names['source']}) feed {counts['feature']} "
             f"features ({names['feature']}), which feed {counts['model']} real scikit-learn models "
-            f"({names['model']}), whose decisions feed {counts['consumer']} consumers ({names['consumer']}).")
+            f"({names['model']}), whose decisions feed {counts['consumer']} consumers ({names['consumer']}). "
+            f"Larkspur has just opened in a new market, {world.new_market.name} (Spain), with "
+            f"{len(world.new_market.raw['user_age']):,} users so far; its fraud model is trained as a correction on "
+            f"top of the home fraud model.")
 
 
-def tutor_prompt(lesson: Lesson, results: str = "", quiz_score: tuple[int, int] | None = None,
+def tutor_prompt(lesson: Lesson, results: str = "", quiz=None,
                  my_system: str = "") -> str:
     """One prompt holding the lesson's context, the learner's results and the three questions."""
     from .world import build_world
@@ -37,8 +40,7 @@ def tutor_prompt(lesson: Lesson, results: str = "", quiz_score: tuple[int, int] 
         "",
         "## Context",
         world_summary(world),
-        ripple_summary(world.graph, "user_age"),
-        ripple_summary(world.graph, "session_count"),
+        *[ripple_summary(world.graph, node) for node in lesson.focus_nodes],
         "",
         "What this lesson wants me to learn:",
         *[f"- {o}" for o in lesson.objectives],
@@ -46,8 +48,11 @@ def tutor_prompt(lesson: Lesson, results: str = "", quiz_score: tuple[int, int] 
         "## What I measured myself",
         results.strip() or "(no results yet: I have not run the demo)",
     ]
-    if quiz_score is not None:
-        lines.append(f"My quiz score: {quiz_score[0]} of {quiz_score[1]}.")
+    if quiz is not None:
+        right, total = quiz.score()
+        answered = quiz.answered()
+        lines.append(f"My quiz: not attempted yet (0 of {total} questions answered)." if answered == 0 else
+                     f"My quiz: {right} right of the {answered} of {total} questions I answered.")
     lines += [
         "",
         "## Please answer these in order; each builds on the one before",

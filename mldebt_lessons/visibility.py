@@ -207,8 +207,9 @@ def change_description(model: str, change: str) -> str:
     probability = model != "ltv_model"
     if change == "recalibrate":
         if probability:
-            return (f"the owner recalibrates: every score's log-odds is pulled toward the base rate "
-                    f"(multiplied by {TEMPER:g}, Platt-style); the ranking of users does not change")
+            return (f"the owner recalibrates: every score's distance from the base rate, in log-odds, is "
+                    f"multiplied by {TEMPER:g} (temperature scaling around the base rate); the ranking of users "
+                    "does not change")
         return f"the owner shrinks every prediction toward the average spend (by a factor of {TEMPER:g})"
     if change == "rescale":
         return ("scores are published on a 0..100 scale instead of 0..1" if probability
@@ -302,13 +303,23 @@ def read_as_told(values, change: str | None) -> np.ndarray:
     return values / RESCALE_FACTOR if change == "rescale" else values
 
 
+# What a told reader does; every told reader also keeps acting on the same number of users as before.
 TOLD_ADAPTATION = {
-    "recalibrate": "re-picked its cut-off to act on as many users as before",
-    "rescale": f"divided by {RESCALE_FACTOR:g}, kept acting on as many users as before",
-    "relabel": "re-picked its cut-off on the new scores to act on as many users as before",
-    "reformat": "parsed the new records, kept acting on as many users as before",
+    "recalibrate": "re-picked its cut-off; same number of users",
+    "rescale": f"divided by {RESCALE_FACTOR:g}; same number of users",
+    "relabel": "new cut-off for the new label; same number of users",
+    "reformat": "parsed the new records; same number of users",
 }
-NOT_TOLD_ADAPTATION = "not told: same parser, same rule"
+NOT_TOLD_ADAPTATION = "NOT told: same parser, same rule"
+
+
+def control_adaptation(model: str) -> str:
+    """What a use of another model shows after a change: it is a control, and says which model it reads.
+
+    >>> control_adaptation("ltv_model")
+    'control: reads ltv_model'
+    """
+    return f"control: reads {model}"
 
 # --- 3. consumers: how each one uses a model's output, measured against the truth -----------------------
 
@@ -441,7 +452,7 @@ def _measure(world: World, model: str, change: str, told: frozenset) -> tuple[Co
         before = acts_on(use, published_output(world, use.model), fitted.threshold_)
         reads, is_told = use.model == model, use.consumer in told
         if not reads:
-            after, adaptation = before, "does not read it"
+            after, adaptation = before, control_adaptation(use.model)
         elif is_told:
             scores = read_as_told(published_output(world, model, change), change)
             after, adaptation = same_number_of_users(scores, int(before.sum())), "told: " + TOLD_ADAPTATION[change]
@@ -481,8 +492,15 @@ def outcome_of(outcomes: list[ConsumerOutcome], consumer: str, model: str) -> Co
     raise unknown_choice("consumer use", f"{consumer} <- {model}", [f"{o.consumer} <- {o.model}" for o in outcomes])
 
 
+WHO_COLUMNS = ("consumer", "reads", "declared?", "after the change")
+MEASURED_COLUMNS = ("consumer", "reads", "measured", "share before", "share after", "change")
+
+
 def outcomes_table(outcomes: list[ConsumerOutcome]) -> list[dict]:
-    """Rows for a table: shares of the best possible outcome as percentages, changes in points."""
+    """Rows for a table: shares of the best possible outcome as percentages, changes in points.
+
+    Uses of other models than the changed one say ``control: reads <model>``.
+    """
     rows = []
     for o in outcomes:
         rows.append({
@@ -490,20 +508,33 @@ def outcomes_table(outcomes: list[ConsumerOutcome]) -> list[dict]:
             "reads": o.model,
             "declared?": "yes" if o.declared else "NO",
             "after the change": o.adaptation,
-            "measured": f"{o.measure}, share of the best possible",
-            "before": f"{100 * o.share_before:.1f}%",
-            "after": f"{100 * o.share_after:.1f}%",
+            "measured": o.measure,
+            "share before": f"{100 * o.share_before:.1f}%",
+            "share after": f"{100 * o.share_after:.1f}%",
             "change": f"{100 * o.change:+.1f} pts",
         })
     return rows
+
+
+def outcomes_table_text(rows: list[dict]) -> str:
+    """The rows of :func:`outcomes_table` as two narrow text tables: who was told, then what was measured.
+
+    Each line stays under 100 characters, so the tables print without wrapping.
+    """
+    from .tables import rows_text
+    who = rows_text([{k: r[k] for k in WHO_COLUMNS} for r in rows])
+    measured = rows_text([{k: r[k] for k in MEASURED_COLUMNS} for r in rows])
+    return (f"Who reads what, and what each did after the change:\n{who}\n\n"
+            f"What each use achieved, as a share of the best possible outcome (from the ground truth):\n{measured}")
 
 
 def outcomes_text(model: str, change: str, outcomes: list[ConsumerOutcome]) -> str:
     """A plain-text account of one change and what it did to every consumer, for people and tutors."""
     lines = [f"Change: {model} -> {change} ({change_description(model, change)})"]
     for o in outcomes:
+        how = o.adaptation if o.reads_changed else f"control: {o.model} did not change"
         lines.append(
-            f"  {o.consumer} reads {o.model} ({'declared' if o.declared else 'UNDECLARED'}; {o.adaptation}): "
+            f"  {o.consumer} reads {o.model} ({'declared' if o.declared else 'UNDECLARED'}; {how}): "
             f"{o.measure} {100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}% of the best possible "
             f"({100 * o.change:+.1f} pts); {o.unit}: {o.value_before:,.1f} -> {o.value_after:,.1f}")
     return "\n".join(lines)

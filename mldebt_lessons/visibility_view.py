@@ -81,7 +81,7 @@ def consumer_view(world: World, model: str, change: str, tell_undeclared: bool =
         if o.reads_changed:
             fills[o.consumer] = blend(TOLD_COLOUR, 0.45) if o.told else silent_fill(o.change)
             notes[o.consumer] = _note(o)
-    for node, kind in world.graph.nodes(data="kind"):
+    for node, kind in reader_graph(world.graph).nodes(data="kind"):
         if kind == "consumer" and node not in notes:
             notes[node] = "unaffected"
     lit = frozenset((model, v) for v in world.graph.successors(model))
@@ -120,48 +120,99 @@ def all_views(world: World) -> dict[tuple[str, str, bool], ConsumerView]:
 
 
 def longest_note(world: World) -> str:
-    """The longest note any view writes in a box, so boxes are sized once for all of them."""
+    """The longest note any view writes in a box."""
     return max((n for v in all_views(world).values() for n in v.notes.values()), key=len)
+
+
+def longest_notes(world: World) -> dict[str, str]:
+    """For every box, the longest note any view writes in it, so each column is only as wide as it must be."""
+    longest: dict[str, str] = {}
+    for view in all_views(world).values():
+        for node, note in view.notes.items():
+            if len(note) > len(longest.get(node, "")):
+                longest[node] = note
+    return longest
+
+
+def reader_graph(graph: nx.DiGraph, models=CHANGEABLE_MODELS) -> nx.DiGraph:
+    """The part of the graph this lesson draws: the models whose output it changes, and their readers.
+
+    Sources and features are upstream of every change here, and the fraud models are lesson 02's;
+    leaving them out keeps the picture narrow enough that its notes stay readable on a laptop screen.
+
+    >>> from mldebt_lessons.graph import shop_graph
+    >>> sorted(reader_graph(shop_graph()))
+    ['ads_ranker', 'churn_model', 'email_campaign', 'homepage', 'ltv_model', 'recommender', 'vip_programme']
+    """
+    keep = set(models) | {reader for m in models for reader in graph.successors(m)}
+    # Built node by node in the graph's own order (a subgraph view would follow the set's order, which
+    # changes from run to run), so the picture is the same every time.
+    out = nx.DiGraph(**graph.graph)
+    out.add_nodes_from((n, data) for n, data in graph.nodes(data=True) if n in keep)
+    out.add_edges_from((u, v, data) for u, v, data in graph.edges(data=True) if u in keep and v in keep)
+    return out
+
+
+def reader_picture(world: World, title: str) -> GraphPicture:
+    """An unpainted picture of the models and their readers, with boxes sized for every view's notes."""
+    graph = reader_graph(world.graph)
+    return GraphPicture(graph, title=title, longest_note=longest_notes(world), dashed_edges=undeclared_edges(graph))
 
 
 def consumer_picture(world: World, model: str = "churn_model", change: str = "rescale",
                      tell_undeclared: bool = False):
     """A static picture of one change, and its view: for notebooks and reports."""
     view = consumer_view(world, model, change, tell_undeclared)
-    picture = GraphPicture(world.graph, title=f"{world.company}: {model} -> {change}; who was told?",
-                           longest_note=longest_note(world), dashed_edges=undeclared_edges(world.graph))
+    picture = reader_picture(world, f"{world.company}: {model} -> {change}")
     picture.paint(view.fills, view.notes, view.lit_edges)
     return picture, view
 
 
 def outcomes_html(rows: list[dict]) -> str:
-    """A small HTML table: undeclared rows in bold vermillion, rows that do not read the change in grey."""
+    """A small HTML table: undeclared rows in bold vermillion, control rows (another model) in grey."""
     def style(row):
-        if row["after the change"] == "does not read it":
+        if row["after the change"].startswith("control:"):
             return MUTED
         return f"color:{SILENT_COLOUR};font-weight:bold" if row["declared?"] == "NO" else ""
     return rows_html(rows, style)
 
 
+# The loop chart's panels: (LoopRound field, panel title, number format), left to right.
+LOOP_PANELS = (
+    ("weight_inflation", "weights, as a multiple of round 0's", "{:.2f}x"),
+    ("mean_abs_error", "mean gap to the true click chance", "{:.3f}"),
+    ("logged_auc", "AUC on its own logged clicks", "{:.3f}"),
+)
+LOOP_RUNS = ("loop: layout reads the prediction", "control: layout ignores it")
+
+
 def loop_chart(loop, control):
-    """Two panels, round by round, loop against control: weight inflation, and error against the truth."""
+    """Three panels, round by round, loop against control: weight growth, error against the truth, and
+    the AUC the owners' dashboard shows (on the logged clicks)."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    fig, axes = plt.subplots(1, len(LOOP_PANELS), figsize=(12, 3.4), layout="constrained")
     rounds = [r.round for r in loop]
-    series = (("weight_inflation", "weights, relative to round 0"),
-              ("mean_abs_error", "mean |prediction - true propensity|"))
-    for ax, (field, label) in zip(axes, series):
-        for runs, name, colour, marker in ((loop, "layout reads the prediction (loop)", SILENT_COLOUR, "o"),
-                                           (control, "layout ignores it (control)", OKABE_ITO["blue"], "s")):
+    for ax, (field, title, fmt) in zip(axes, LOOP_PANELS):
+        for runs, name, colour, marker in ((loop, LOOP_RUNS[0], SILENT_COLOUR, "o"),
+                                           (control, LOOP_RUNS[1], OKABE_ITO["blue"], "s")):
             values = [getattr(r, field) for r in runs]
             ax.plot(rounds, values, marker=marker, color=colour, label=name)
-            ax.annotate(f"{values[-1]:.2f}" if field == "weight_inflation" else f"{values[-1]:.3f}",
-                        (rounds[-1], values[-1]), textcoords="offset points", xytext=(6, 0), va="center",
-                        fontsize=8, color=colour)
+            ax.annotate(fmt.format(values[-1]), (rounds[-1], values[-1]), textcoords="offset points",
+                        xytext=(6, 0), va="center", fontsize=9, color=colour)
         ax.set_xlabel("round of retraining")
-        ax.set_title(label, loc="left", fontsize=10)
+        ax.set_title(title, loc="left", fontsize=10)
         ax.set_xticks(rounds)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     axes[0].legend(frameon=False, fontsize=8, loc="upper left")
     return fig
+
+
+def loop_chart_text(loop, control) -> str:
+    """What the loop chart shows, in words: each panel's first and last value for both runs."""
+    lines = [f"The chart, rounds {loop[0].round} to {loop[-1].round} ({'; '.join(LOOP_RUNS)}):"]
+    for field, title, fmt in LOOP_PANELS:
+        ends = [f"{name} {fmt.format(getattr(runs[0], field))} -> {fmt.format(getattr(runs[-1], field))}"
+                for name, runs in (("loop", loop), ("control", control))]
+        lines.append(f"  {title}: " + "; ".join(ends))
+    return "\n".join(lines)

@@ -18,12 +18,11 @@ import html
 
 import ipywidgets as w
 
-from .drawing import CHANGED_FILL, GraphPicture, blend
+from .drawing import CHANGED_FILL, blend
 from .lineage import observed_reads
 from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, change_description, check_output_change,
                          declared_consumers, measure_output_change, outcomes_text, undeclared_readers)
-from .visibility_view import (SILENT_COLOUR, TOLD_COLOUR, all_views, longest_note, outcomes_html, told_readers,
-                              undeclared_edges)
+from .visibility_view import SILENT_COLOUR, TOLD_COLOUR, all_views, outcomes_html, reader_picture, told_readers
 from .widgets import QuietRefresh
 from .world import World, build_world
 
@@ -35,6 +34,10 @@ LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> 
           "gives its outcome before -> after, as a share of the best possible.")
 
 
+TELL_LABEL = "tell undeclared readers too"
+TELL_TOOLTIP = "The owner tells every reader the access log shows, declared or not."
+
+
 class ConsumerExplorer(QuietRefresh, w.VBox):
     """Pick a model and an output change; watch declared consumers adapt and the undeclared one break."""
 
@@ -43,15 +46,15 @@ class ConsumerExplorer(QuietRefresh, w.VBox):
         check_output_change(model, change)
         self.world = world or build_world()
         self._views = all_views(self.world)  # measure everything now, so callbacks only look up
-        self.picture = GraphPicture(self.world.graph, title=f"{self.world.company}: who reads a model's output?",
-                                    longest_note=longest_note(self.world),
-                                    dashed_edges=undeclared_edges(self.world.graph))
+        self.picture = reader_picture(self.world, f"{self.world.company}: who reads a model's output?")
         self.model = w.Dropdown(options=list(CHANGEABLE_MODELS), value=model, description="model")
         self.change = w.ToggleButtons(options=list(OUTPUT_CHANGES), value=change, description="change")
-        self.tell = w.Checkbox(value=tell_undeclared, indent=False,
-                               description="the owner tells every reader the access log shows, declared or not")
+        self.tell = w.Checkbox(value=tell_undeclared, indent=False, description=TELL_LABEL, tooltip=TELL_TOOLTIP,
+                               layout=w.Layout(width="auto"))
         self.change_help = w.HTML()
-        self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1100px"))
+        # At most its own size: the picture is drawn narrow enough that its notes stay readable.
+        self.image = w.Image(format="svg+xml",
+                             layout=w.Layout(width="100%", max_width=f"{self.picture.size[0]}px"))
         self.summary = w.HTML()
         self.table = w.HTML()
         super().__init__([w.HBox([self.model, self.tell]), self.change, self.change_help, self.image,

@@ -153,7 +153,7 @@ class CascadeExplorer(w.VBox):
 
     def __init__(self, world: World | None = None, improvement: str = "feature", architecture: str = "cascade"):
         from .cascade import ARCHITECTURES, IMPROVEMENTS
-        from .cascade_view import cascade_graph
+        from .cascade_view import CASCADE_NOTE_SIZES, cascade_graph
 
         self.world = world or build_world()
         # One picture per wiring, each drawn once; a change only looks up numbers and recolours.
@@ -201,10 +201,6 @@ class CascadeExplorer(w.VBox):
         view = self.view
         return (f"Improvement: {IMPROVEMENTS[self.improvement.value]}\n"
                 f"Wiring: {ARCHITECTURES[self.architecture.value]}\n{view.summary}\n{rows_text(view.rows)}")
-
-
-CASCADE_NOTE_SIZES = {"fraud_model": "home 0.000→0.000 · Spain 0.000→0.000",
-                      "fraud_model_es": "Spain AUC 0.000 → 0.000", "fraud_review_queue": "Spain caught 00.0% → 00.0%"}
 
 
 def cascade_view_for(world: World, improvement: str, architecture: str):

@@ -190,7 +190,7 @@ def test_toy_world_is_mostly_glue():
 def test_code_share_text_uses_the_computed_numbers():
     share = CodeShare(ml_lines=31, other_lines=381, ml_calls=tuple(f"f{i}" for i in range(8)))
     text = code_share_text(share)
-    assert text.startswith("Of 412 lines of code in the toy world, 31 (7.5%)")
+    assert text.startswith("Of 412 lines of code in Larkspur's system, 31 (7.5%)")
     assert "(scikit-learn: f0, f1, f2, f3, f4, ...)" in text
     assert "the other 381 (92.5%)" in text
     assert "\n" not in text

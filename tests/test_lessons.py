@@ -10,6 +10,7 @@ import pytest
 from mldebt_lessons.errors import CourseInputError
 from mldebt_lessons.lesson import Feedback, check, exercise, show_solution, solution
 from mldebt_lessons.lessons import LESSONS, get_lesson
+from mldebt_lessons.quiz import Quiz
 from mldebt_lessons.tutor import tutor_prompt, world_summary
 from mldebt_lessons.world import build_world
 
@@ -38,7 +39,7 @@ WRONG_ANSWERS = {
     # fraud_model_es does not read user_age, but reads fraud_model's score: the change reaches it.
     "01.2": ["churn_model", ["recommender", "ltv_model"], 42, "fraud_model_es", ["recommender", "fraud_model_es"]],
     "01.3": [(0.5, 0.5), (0.0, 0.75), (75.2, 0.0), "0.75"],
-    "01.4": ["log", "units", "nonsense"],
+    "01.4": ["impute", "units", "nonsense"],
     "01.5": [("country", "rename"), ("user_age", "log"), "user_age"],
     "02.1": [("fraud_model_es", "fraud_model"), ("churn_model", "recommender"), "fraud_model", 2],
     "02.2": ["data_x2", "capacity", "none", "more data"],
@@ -246,14 +247,25 @@ def test_notebooks_named_as_prerequisites_exist():
 
 # --- the AI-tutor prompt ---------------------------------------------------------------------------------
 
+def answered_quiz(lesson, right: int, wrong: int) -> Quiz:
+    """A quiz with ``right`` questions answered right and the next ``wrong`` answered wrong."""
+    quiz = Quiz(lesson)
+    for number in range(right + wrong):
+        options = lesson.quiz[number].options
+        pick = next(i for i, o in enumerate(options) if o.correct == (number < right))
+        quiz.answer(number, pick)
+    return quiz
+
+
 def test_tutor_prompt_holds_the_three_prompts_in_order_with_the_learners_results():
     lesson = get_lesson("01")
     results = "churn_model: 75.2% of decisions flipped (measured)"
-    text = tutor_prompt(lesson, results=results, quiz_score=(4, 6), my_system="a search ranker and two teams")
+    text = tutor_prompt(lesson, results=results, quiz=answered_quiz(lesson, 4, 1),
+                        my_system="a search ranker and two teams")
     places = [text.index(f"{i}. {p}") for i, p in enumerate(lesson.tutor_prompts, start=1)]
     assert places == sorted(places)
     assert results in text
-    assert "My quiz score: 4 of 6." in text
+    assert f"My quiz: 4 right of the 5 of {len(lesson.quiz)} questions I answered." in text
     assert "a search ranker and two teams" in text
     assert lesson.title in text and lesson.paper_section in text
     for objective in lesson.objectives:
@@ -262,7 +274,7 @@ def test_tutor_prompt_holds_the_three_prompts_in_order_with_the_learners_results
 
 
 def test_tutor_prompt_leaves_no_placeholder_unfilled():
-    text = tutor_prompt(get_lesson("01"), results="x", quiz_score=(1, 6))
+    text = tutor_prompt(get_lesson("01"), results="x", quiz=answered_quiz(get_lesson("01"), 1, 0))
     assert not re.search(r"[{}]|\bNone\b|\bTODO\b|<[a-z_]+>", text), text
     assert "(no results yet" not in text
 
@@ -270,7 +282,22 @@ def test_tutor_prompt_leaves_no_placeholder_unfilled():
 def test_tutor_prompt_without_results_says_so_and_omits_the_score():
     text = tutor_prompt(get_lesson("01"))
     assert "(no results yet: I have not run the demo)" in text
-    assert "My quiz score" not in text
+    assert "My quiz" not in text
+
+
+def test_an_unattempted_quiz_is_not_reported_as_a_failed_one():
+    lesson = get_lesson("02")
+    text = tutor_prompt(lesson, quiz=Quiz(lesson))
+    assert f"My quiz: not attempted yet (0 of {len(lesson.quiz)} questions answered)." in text
+    assert "0 right" not in text
+
+
+@pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
+def test_tutor_prompt_context_is_the_lessons_own(lesson):
+    text = tutor_prompt(lesson)
+    assert lesson.focus_nodes
+    for node in lesson.focus_nodes:
+        assert f"'{node}' reaches" in text
     assert "(describe your own ML or LLM system here" in text
 
 

@@ -4,6 +4,7 @@ they see; dashed undeclared edges in the graph picture; the latency target."""
 import html
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,10 @@ from mldebt_lessons.graph import shop_graph
 from mldebt_lessons.hidden_loop import simulate_hidden_loop
 from mldebt_lessons.visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, all_output_changes, change_description,
                                        measure_output_change, outcomes_text)
-from mldebt_lessons.visibility_view import (consumer_picture, consumer_view, longest_note, loop_chart,
-                                            outcomes_html, told_readers, undeclared_edges)
-from mldebt_lessons.visibility_widgets import ConsumerExplorer
+from mldebt_lessons.visibility_view import (LOOP_PANELS, LOOP_RUNS, consumer_picture, consumer_view, longest_note,
+                                            longest_notes, loop_chart, loop_chart_text, outcomes_html,
+                                            reader_graph, told_readers, undeclared_edges)
+from mldebt_lessons.visibility_widgets import TELL_LABEL, ConsumerExplorer
 from mldebt_lessons.world import build_world
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -86,6 +88,8 @@ def test_outcomes_html_marks_the_undeclared_and_the_controls(world):
     text = outcomes_html(rows)
     assert text.count("<tr") == len(rows) + 1
     assert "font-weight:bold" in text and "font-style:italic" in text
+    assert text.count("font-style:italic") == sum(r["after the change"].startswith("control: reads ") for r in rows)
+    assert "control: reads ltv_model" in text and "control: reads recommender" in text
     assert outcomes_html([]) == ""
 
 
@@ -104,7 +108,8 @@ def test_undeclared_edges_are_dashed_by_default_and_can_be_turned_off():
     dashes = [p for p in paths(dashed.svg()) if "stroke-dasharray" in p.attrib]
     assert len(dashes) == 2  # the pale edge and its dark, lit twin
     assert len(paths(dashed.svg())) == len(paths(plain.svg())) == 2 * g.number_of_edges()
-    assert dashed.size == plain.size
+    assert dashed.size[0] == plain.size[0] and dashed.size[1] > plain.size[1]  # plus a legend line
+    assert b"nobody declared" in dashed.svg() and b"nobody declared" not in plain.svg()
 
 
 def test_dashed_edges_stay_dashed_when_lit(world):
@@ -120,15 +125,55 @@ def test_static_picture_fits_every_note_and_has_a_stable_repr(world):
     for note in view.notes.values():
         assert html.escape(note) in svg
     assert len(longest_note(world)) >= max(len(n) for n in view.notes.values())
-    g = world.graph
+    g = reader_graph(world.graph)
     assert repr(picture) == f"GraphPicture({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)"
 
 
-def test_loop_chart_has_two_panels_with_both_runs(world):
+# A notebook's output area is about 900 px wide on a laptop; at this width or less the picture is shown at
+# its own size, so its notes stay at the drawing's note size instead of shrinking to a few pixels.
+READABLE_WIDTH = 900
+
+
+def test_the_picture_draws_the_changed_models_and_their_readers_narrow_enough_to_read(world):
+    g = reader_graph(world.graph)
+    assert set(CHANGEABLE_MODELS) <= set(g)
+    for model in CHANGEABLE_MODELS:
+        assert set(world.graph.successors(model)) <= set(g)  # every reader of every changeable model
+        assert set(g.successors(model)) == set(world.graph.successors(model))
+    assert undeclared_edges(g) == undeclared_edges(world.graph)  # the dashed read is still drawn
+    # In the world graph's own order, never a set's (which changes from run to run): the same SVG every time.
+    assert list(g) == [n for n in world.graph if n in g]
+    assert list(g.edges) == [e for e in world.graph.edges if e[0] in g and e[1] in g]
+    for model, change in all_output_changes():
+        for tell in (False, True):
+            picture, view = consumer_picture(world, model, change, tell)
+            assert set(view.notes) <= set(g) and set(view.fills) <= set(g)  # every note has its box
+            assert picture.size[0] <= READABLE_WIDTH * 0.6
+            title = f"{world.company}: {model} -> {change}"
+            assert len(title) * 16 * 0.7 <= picture.size[0]  # the bold title fits, generously estimated
+    notes = longest_notes(world)
+    assert max(notes.values(), key=len) == longest_note(world)
+    assert "fraud_model" not in notes  # columns without notes are not widened for them
+
+
+def test_loop_chart_has_three_panels_with_both_runs_and_a_text_twin(world):
     import matplotlib.pyplot as plt
-    fig = loop_chart(simulate_hidden_loop(world), simulate_hidden_loop(world, ui_reads_prediction=False))
-    assert len(fig.axes) == 2 and all(len(ax.lines) == 2 for ax in fig.axes)
+    loop, control = simulate_hidden_loop(world), simulate_hidden_loop(world, ui_reads_prediction=False)
+    fig = loop_chart(loop, control)
+    assert len(fig.axes) == len(LOOP_PANELS) == 3 and all(len(ax.lines) == 2 for ax in fig.axes)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [title for _, title, _ in LOOP_PANELS]
+    assert [f for f, _, _ in LOOP_PANELS] == ["weight_inflation", "mean_abs_error", "logged_auc"]
+    for ax, (field, _, _) in zip(fig.axes, LOOP_PANELS):
+        for line, run in zip(ax.lines, (loop, control)):
+            assert list(line.get_ydata()) == [getattr(r, field) for r in run]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == list(LOOP_RUNS)
     plt.close(fig)
+    text = loop_chart_text(loop, control)
+    assert max(len(line) for line in text.splitlines()) < 100
+    for field, title, fmt in LOOP_PANELS:
+        line = next(x for x in text.splitlines() if x.strip().startswith(title))
+        for name, run in (("loop", loop), ("control", control)):
+            assert f"{name} {fmt.format(getattr(run[0], field))} -> {fmt.format(getattr(run[-1], field))}" in line
 
 
 # --- the explorer, headless ----------------------------------------------------------------------------
@@ -172,6 +217,19 @@ def test_select_shows_exactly_what_the_plain_functions_compute(explorer, world, 
     text = explorer.results_text()
     told = told_readers(world, model, tell)
     assert text.endswith(outcomes_text(model, change, measure_output_change(world, model, change, told)))
+
+
+def test_the_check_box_label_is_short_enough_to_show_whole(explorer, world):
+    assert explorer.tell.description == TELL_LABEL
+    assert len(TELL_LABEL) <= 30  # a default-width check box shows about 38 characters
+    assert explorer.tell.layout.width == "auto"  # and it may grow to fit its label
+    assert "every reader the access log shows" in explorer.tell.tooltip
+    # The image is shown no larger than the picture's own width (no blurry upscaling, no tiny notes).
+    assert explorer.image.layout.max_width == f"{explorer.picture.size[0]}px"
+    from mldebt_lessons.lessons import get_lesson
+    assert f"'{TELL_LABEL}'" in get_lesson("03").exercises[3].prompt  # the exercise names the box as it reads
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / get_lesson("03").notebook
+    assert f"*{TELL_LABEL}*" in notebook.read_text(encoding="utf-8")  # and so does the notebook
 
 
 def test_results_text_names_the_undeclared_reader(explorer):

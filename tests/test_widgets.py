@@ -200,7 +200,24 @@ def test_a_new_quiz_shows_no_feedback_and_a_zero_score():
     assert quiz.score() == (0, n)
     assert all(f.value == "" for f in quiz.feedback)
     assert quiz.tally.value == f"<i>Answered 0 of {n}; 0 right.</i>"
-    assert repr(quiz) == f"Quiz(01: {n} questions; run the notebook to answer)"
+    # Where widgets do not run, the saved notebook still shows every question and option as text.
+    text = repr(quiz)
+    assert text == repr(Quiz(get_lesson("01"))) and text.startswith("Quiz for lesson 01")
+    for question in get_lesson("01").quiz:
+        assert question.text in text
+        assert all(option.text in text for option in question.options)
+
+
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
+def test_the_right_answer_is_not_always_in_the_same_place(lesson_id):
+    from mldebt_lessons.quiz import display_order
+    lesson = LESSONS[lesson_id]
+    places = set()
+    for number, question in enumerate(lesson.quiz):
+        order = display_order(lesson, number)
+        assert sorted(order) == list(range(len(question.options)))
+        places.add(next(p for p, i in enumerate(order) if question.options[i].correct))
+    assert len(places) >= 2, places
 
 
 def test_answering_shows_that_answers_feedback_and_updates_the_score():

@@ -113,7 +113,8 @@ answer = model_chains(build_world().graph)[0]
         "02.2", "The owners' favourite",
         "Under today's cascade, which improvement makes fraud_model best at home (highest home AUC)? "
         "Put its key (for example 'data_x2') in `answer`.",
-        "Loop over IMPROVEMENTS (skip 'none') and compare measure_cascade(world, key, 'cascade').home_auc.",
+        "from mldebt_lessons.cascade import IMPROVEMENTS, measure_cascade; loop over IMPROVEMENTS (skip 'none') "
+        "and compare measure_cascade(world, key, 'cascade').home_auc.",
         """from mldebt_lessons.cascade import IMPROVEMENTS, measure_cascade
 from mldebt_lessons.world import build_world
 
@@ -127,8 +128,8 @@ answer = max(candidates, key=lambda key: measure_cascade(world, key, "cascade").
         "Ship the 'feature' improvement under the cascade. By how much does fraud_model's home AUC change, and by "
         "how much does the share of Spain's fraud caught by review change? Put the pair in `answer` "
         "(AUC change, caught-share change), both as plain numbers.",
-        "Subtract measure_cascade(world, 'none', 'cascade') from measure_cascade(world, 'feature', 'cascade'): "
-        "fields home_auc and spain_caught.",
+        "from mldebt_lessons.cascade import measure_cascade; subtract measure_cascade(world, 'none', 'cascade') "
+        "from measure_cascade(world, 'feature', 'cascade'): fields home_auc and spain_caught.",
         """from mldebt_lessons.cascade import measure_cascade
 from mldebt_lessons.world import build_world
 
@@ -142,8 +143,8 @@ answer = (after.home_auc - before.home_auc, after.spain_caught - before.spain_ca
         "02.4", "Does retraining the correction fix it?",
         "Suppose the Spanish team retrains fraud_model_es on the improved score ('cascade_retrained'). How far is "
         "Spain's AUC from where it was before the improvement? Put (after - before) in `answer`.",
-        "before: measure_cascade(world, 'none', 'cascade').spain_auc; after: the 'feature' improvement with "
-        "'cascade_retrained'.",
+        "from mldebt_lessons.cascade import measure_cascade; before: measure_cascade(world, 'none', "
+        "'cascade').spain_auc; after: the 'feature' improvement with 'cascade_retrained'.",
         """from mldebt_lessons.cascade import measure_cascade
 from mldebt_lessons.world import build_world
 
@@ -158,7 +159,8 @@ answer = after - before
         "The paper offers two ways out: give fraud_model the features that tell the markets apart "
         "('market_feature'), or give Spain a model of its own ('separate'). After the 'feature' improvement, which "
         "one catches more of Spain's fraud? Put its key in `answer`.",
-        "Compare spain_caught for both architectures with the 'feature' improvement.",
+        "from mldebt_lessons.cascade import measure_cascade; compare spain_caught for both wirings with the "
+        "'feature' improvement.",
         """from mldebt_lessons.cascade import measure_cascade
 from mldebt_lessons.world import build_world
 
@@ -172,7 +174,7 @@ answer = max(["market_feature", "separate"],
 QUIZ = (
     Question("What is a correction cascade?", (
         Option("A model for a nearby problem trained as a small correction on top of another model's output.", True,
-               "Right: fraud_model_es learns Spain as a correction to fraud_model's score."),
+               "fraud_model_es learns Spain as a correction to fraud_model's score."),
         Option("A chain of data transformations in a pipeline.", False,
                "That is closer to a pipeline jungle; a cascade is about models reading models."),
         Option("Retraining a model several times until it converges.", False,
@@ -185,7 +187,7 @@ QUIZ = (
                "Nothing about Spain changed; only fraud_model did."),
         Option("Because fraud_model_es still reads fraud_model's score, and the new score carries a signal that "
                "points the other way in Spain.", True,
-               "Right: many sessions mean bots at home but honest customers in Spain, and the correction was fitted "
+               "Many sessions mean bots at home but honest customers in Spain, and the correction was fitted "
                "to the old score."),
         Option("Because more features always make a model worse.", False,
                "Not so: the new feature made fraud_model better at home."),
@@ -196,7 +198,7 @@ QUIZ = (
                "Disagreement may follow, but the deadlock is structural."),
         Option("Because improving the upstream model makes the system built on it worse, so improvements stop "
                "being shipped.", True,
-               "Right: every change to fraud_model now needs Spain's sign-off, and some changes can never pass."),
+               "Every change to fraud_model now needs Spain's sign-off, and some changes can never pass."),
         Option("Because the training job locks the database.", False, "No: it is about dependencies, not locks."),
         Option("Because the models stop training.", False, "Both models train fine; the system gets worse."),
     )),
@@ -205,9 +207,10 @@ QUIZ = (
         Option("That the improvement is safe to ship.", False,
                "The aggregate hides a market that got worse; averages can hide slices."),
         Option("That an aggregate metric can rise while one slice silently falls, so measure by slice.", True,
-               "Right: the paper's advice for monitoring is the same, watch prediction quality by slice."),
+               "The paper's advice for monitoring is the same: watch prediction quality by slice."),
         Option("That Spain does not matter.", False,
-               "Spain's customers and losses are real; they are just outnumbered in the average."),
+               "Spain's customers and losses are real; the home market simply has more of the fraud, so its "
+               "gain outweighs Spain's loss in the total."),
         Option("That the measurement is broken.", False,
                "The numbers are measured on fresh users from the ground truth; they are right."),
     )),
@@ -215,17 +218,18 @@ QUIZ = (
         Option("Retrain fraud_model_es every time fraud_model changes.", False,
                "That keeps the dependency, adds coordination, and, measured here, does not recover Spain."),
         Option("Train Spain's model on its own, reading no other model's score.", True,
-               "Right: with 'separate', Spain's numbers do not move whatever fraud_model does."),
+               "With 'separate', Spain's numbers do not move whatever fraud_model does."),
         Option("Give fraud_model more capacity.", False, "Capacity does not cut the dependency (and here it hurts)."),
         Option("Freeze fraud_model forever.", False, "That avoids the deadlock by never improving anything."),
     )),
     Question("Why do teams build correction cascades at all?", (
-        Option("Because they are faster to build: a little data for the new problem, and the old model's "
-               "knowledge for free.", True,
-               "Right: that is the loan; the interest is paid every time the upstream model changes."),
+        Option("Because they are quick to build when the new problem has few labels: the old model's "
+               "knowledge comes along.", True,
+               "That is the loan; the interest is paid every time the upstream model changes. And measured here, "
+               "Spain's own model already does better: the quick start has outlived its use, unnoticed."),
         Option("Because the paper recommends them.", False, "The paper names them as debt."),
         Option("Because correction models are always more accurate.", False,
-               "Not here: Spain's own model beats the correction."),
+               "Not here: measured, Spain's own model beats the correction even before any improvement."),
         Option("Because regulators require them.", False, "No regulator asks for model-on-model chains."),
     )),
 )
@@ -233,7 +237,7 @@ QUIZ = (
 LESSON = Lesson(
     id="02",
     slug="correction_cascades",
-    title="Correction cascades: when improving a model makes the system worse",
+    title="Correction Cascades: When Improving a Model Makes the System Worse",
     paper_section="§2",
     patterns=("correction_cascade",),
     objectives=(
@@ -263,12 +267,17 @@ LESSON = Lesson(
         "Improving the upstream model can make the downstream system worse: the improvement deadlock.",
         "Retraining the correction is coordination, not a cure: it cannot undo a signal that means something "
         "else in the new problem.",
-        "Remedies: give the model the features that tell the cases apart, or give the new problem its own model.",
+        "Remedies, measured: a model of its own for the new problem is immune to upstream changes; one model "
+        "told which case is which escapes this deadlock but still couples the two (more home data hurt Spain).",
         "Measure by slice: here the whole review queue improved while Spain got worse.",
     ),
+    focus_nodes=("fraud_model",),
     further_reading=(
         "D. Sculley et al., 'Hidden Technical Debt in Machine Learning Systems', NeurIPS 2015, §2 "
         "(correction cascades).",
+        "D. Sculley et al., 'Machine Learning: The High-Interest Credit Card of Technical Debt', SE4ML workshop, "
+        "2014 (the first description of correction cascades).",
+        "M. Zinkevich, 'Rules of Machine Learning' (rules on launching models that consume other models' output).",
         "E. Breck et al., 'The ML Test Score', IEEE BigData 2017 (model test 'quality is sufficient on all "
         "important data slices').",
     ),

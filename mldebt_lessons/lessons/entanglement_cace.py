@@ -72,14 +72,14 @@ def _most_entangling_change():
     from ..cace import measure_cace
     from ..features import changes_for
     shifts = {c: next(e for e in measure_cace(_world(), "user_age", c, "retrained")
-                      if e.model == "fraud_model").other_inputs_shift for c in changes_for("user_age")}
+                      if e.model == "churn_model").other_inputs_shift for c in changes_for("user_age")}
     return max(shifts, key=shifts.get), shifts
 
 
 def _check_other_inputs(answer) -> Feedback:
     best, shifts = _most_entangling_change()
     if answer == best:
-        return Feedback(True, f"'{best}' moved the fraud model's other input weights by {shifts[best]:.1%}: "
+        return Feedback(True, f"'{best}' moved the churn model's weights on its other inputs by {shifts[best]:.1%}: "
                               "the model now leans differently on inputs nobody touched.")
     if answer in shifts:
         return Feedback(False, f"'{answer}' moved them by {shifts[answer]:.1%}; one change moves them more.")
@@ -109,7 +109,8 @@ EXERCISES = (
         "01.1", "Count the ripple",
         "Without running the widget, use `ripple` to find how many models a change to "
         "`session_count` reaches. Put the count in `answer`.",
-        "ripple(world.graph, 'session_count') lists everything downstream; keep the nodes whose kind is 'model'.",
+        "from mldebt_lessons.graph import ripple; ripple(world.graph, 'session_count') lists everything "
+        "downstream; keep the nodes whose kind is 'model'.",
         """from mldebt_lessons.graph import ripple
 from mldebt_lessons.world import build_world
 
@@ -136,7 +137,8 @@ reached = {reach.node for reach in ripple(world.graph, "user_age")}
         "The accounts team starts sending `user_age` in months instead of years ('units'). Measure the "
         "share of churn_model decisions that flip (a) if the model is not retrained and (b) once it is. "
         "Put the pair `(a, b)` in `answer`, as shares between 0 and 1.",
-        "measure_cace(world, 'user_age', 'units', mode) for mode in ('serving', 'retrained').",
+        "from mldebt_lessons.cace import measure_cace; measure_cace(world, 'user_age', 'units', mode) for mode in "
+        "('serving', 'retrained').",
         """from mldebt_lessons.cace import measure_cace
 from mldebt_lessons.world import build_world
 
@@ -151,19 +153,21 @@ answer = (churn_flips("serving"), churn_flips("retrained"))
     Exercise(
         "01.4", "The other n-1 inputs",
         "The paper says changing one input changes how a model uses all the others. Among the changes "
-        "`user_age` can take, which one, after retraining, moves the fraud model's weights on its OTHER "
-        "inputs the most? Put the change's name in `answer`.",
-        "Loop over changes_for('user_age') and compare other_inputs_shift for fraud_model in 'retrained' mode.",
+        "`user_age` can take, which one, after retraining, moves the churn model's weights on its OTHER "
+        "inputs the most? (`other_inputs_shift`: how far, in total, the weights of the inputs nobody changed "
+        "moved, relative to their size before.) Put the change's name in `answer`.",
+        "from mldebt_lessons.features import changes_for; loop over changes_for('user_age') and compare "
+        "other_inputs_shift for churn_model in 'retrained' mode.",
         """from mldebt_lessons.cace import measure_cace
 from mldebt_lessons.features import changes_for
 from mldebt_lessons.world import build_world
 
 world = build_world()
-def fraud_shift(change):
+def churn_shift(change):
     effects = measure_cace(world, "user_age", change, "retrained")
-    return next(e.other_inputs_shift for e in effects if e.model == "fraud_model")
+    return next(e.other_inputs_shift for e in effects if e.model == "churn_model")
 
-answer = max(changes_for("user_age"), key=fraud_shift)
+answer = max(changes_for("user_age"), key=churn_shift)
 """,
         _check_other_inputs),
     Exercise(
@@ -171,8 +175,9 @@ answer = max(changes_for("user_age"), key=fraud_shift)
         "The homepage reads two models. Across every feature and every change it can take, with models "
         "not retrained, which (feature, change) pair changes what the most users see on the homepage? "
         "Put the pair in `answer`.",
-        "all_experiments() lists every pair; consumer_effects(world, feature, change, 'serving') gives the "
-        "share of users each consumer treats differently.",
+        "from mldebt_lessons.cace import all_experiments, consumer_effects; all_experiments() lists every pair; "
+        "consumer_effects(world, feature, change, 'serving') gives the share of users each consumer treats "
+        "differently.",
         """from mldebt_lessons.cace import all_experiments, consumer_effects
 from mldebt_lessons.world import build_world
 
@@ -188,9 +193,10 @@ answer = max(all_experiments(), key=lambda pair: (homepage_hit(pair), pair))
 QUIZ = (
     Question("What does the CACE principle say?", (
         Option("Changing Anything Changes Everything: no input of a model is truly independent of the others.",
-               True, "Right. In a learned model, inputs are mixed together, so one change moves the use of all."),
-        Option("Cache All Computed Embeddings, to save recomputation.", False,
-               "No: that is a performance tip, not the paper's principle about entanglement."),
+               True, "In a learned model, inputs are mixed together, so one change moves the use of all."),
+        Option("A change to one input affects only the models that read it, and only their use of that input.",
+               False, "Half right: only models the change reaches are affected, but within them the use of every "
+                      "input can move. Exercise 01.4 measures it."),
         Option("Change Audits Catch Errors: review every change and bugs disappear.", False,
                "No. Code review helps, but the paper's point is that reviewing the changed line is not enough: "
                "its effect spreads through the model."),
@@ -202,7 +208,7 @@ QUIZ = (
         Option("Nothing: a model only sees numbers, and the numbers are still ages.", False,
                "The model learned weights for years. Fed months, every age looks twelve times larger."),
         Option("Their scores move and many decisions flip, silently: this is training/serving skew.", True,
-               "Right. The widget's 'serving' mode measures exactly this, and no error is ever raised."),
+               "The widget's 'serving' mode measures exactly this, and no error is ever raised."),
         Option("The models raise an error, so the change is caught at once.", False,
                "No error: the column has the same name and type. That is why this debt is hidden."),
         Option("Only the model owned by the accounts team is affected.", False,
@@ -210,22 +216,24 @@ QUIZ = (
     )),
     Question("After retraining on user_age in months, the churn model shows 0% flipped decisions. Why?", (
         Option("It standardises its inputs, so a change of units is undone before the model sees it.", True,
-               "Right. A pure change of scale vanishes after standardisation; a log or a new fill value does not."),
+               "A pure change of scale vanishes after standardisation; a log or a new fill value does not."),
         Option("The churn model does not read user_age.", False,
                "It does: look at its inputs. The control in this experiment is the recommender."),
         Option("Retraining always undoes any change to a feature.", False,
                "Try 'log' or 'impute' in retrained mode: decisions still flip and other weights move."),
         Option("The change was not applied when retraining.", False,
-               "It was: the LTV model, a ridge regression on raw values, still moves a little after retraining."),
+               "It was: the churn model's inputs really are in months. Try 'rescale' (min-max) with retraining: "
+               "the LTV model, a ridge regression on raw values, still flips some decisions."),
     )),
     Question("The recommender does not read user_age. Why does the lesson still measure it?", (
         Option("To save time: it is cheaper to measure everything than to choose.", False,
                "Not the reason. Measuring it has a purpose of its own."),
         Option("As a control: if a model that cannot be affected shows a change, the experiment is broken.", True,
-               "Right. Every 'this changed' needs an 'and this did not'. The tests assert it is exactly zero."),
+               "Every 'this changed' needs an 'and this did not'. The tests assert it is exactly zero."),
         Option("Because every model reads every feature in a CACE system.", False,
                "No: the graph shows exactly which features each model reads."),
-        Option("Because the paper requires four models.", False, "The paper has no experiments of its own."),
+        Option("Because the recommender matters least, so it is safe to leave alone.", False,
+               "How much it matters is not the point: it is measured because it cannot be affected."),
     )),
     Question("Retraining after a log-transform of user_age moved the churn model's weight on session_count. "
              "What does that show?", (
@@ -233,7 +241,7 @@ QUIZ = (
         Option("That session_count changed upstream too.", False,
                "It did not; the experiment changes exactly one feature."),
         Option("Changing one input changes how the model uses the other inputs: the paper's n-1 claim.", True,
-               "Right. The weights are fitted jointly, so correlated inputs take up or give back the slack."),
+               "The weights are fitted jointly, so correlated inputs take up or give back the slack."),
         Option("That session_count should be removed.", False,
                "Not from this evidence: it still carries signal, the model just leans on it differently."),
     )),
@@ -242,7 +250,7 @@ QUIZ = (
                "That trades entanglement for stale, unstable data; the world keeps changing."),
         Option("Isolate models (for example serve an ensemble of independent parts) and watch how predictions "
                "change on slices.", True,
-               "Right. Isolation limits the ripple, and monitoring catches what isolation misses."),
+               "Isolation limits the ripple, and monitoring catches what isolation misses."),
         Option("Add more features so no single one matters.", False,
                "More inputs mean more entanglement, and more underutilised dependencies."),
         Option("Use a bigger model.", False, "Capacity does not make inputs independent."),
@@ -280,12 +288,14 @@ LESSON = Lesson(
     key_points=(
         "A feature read by several models is a change that reaches all of them and everything they feed.",
         "Changed in serving but not in training, a feature causes silent skew: decisions flip, nothing errors.",
-        "Retraining is no cure: the other inputs' weights move too (changing one input changes the other n-1).",
+        "Retraining cures a pure change of scale for models that standardise; any other change still flips "
+        "decisions and moves the weights of inputs nobody touched (changing one input changes the other n-1).",
         "How much a change matters depends on the model: standardised linear models shrug off units, "
         "trees shrug off monotone transforms, nothing shrugs off a new fill value.",
         "Measure with a control: a model the change cannot reach must show exactly zero change.",
         "Remedies: isolate models, version and freeze shared inputs, watch prediction changes by slice.",
     ),
+    focus_nodes=("user_age", "session_count"),
     further_reading=(
         "D. Sculley et al., 'Hidden Technical Debt in Machine Learning Systems', NeurIPS 2015, §2.",
         "D. Sculley et al., 'Machine Learning: The High-Interest Credit Card of Technical Debt', "

@@ -153,8 +153,9 @@ EXERCISES = (
         "03.1", "Find the undeclared reader",
         "Compare who is declared to read each model with who the access log shows reading it. Which "
         "(model, reader) pair is read but never declared? Put the pair in `answer`.",
-        "undeclared_readers(declared_consumers(world.graph), observed_reads(world)) gives one audit per model; "
-        "look at its `undeclared` readers.",
+        "`from mldebt_lessons.visibility import declared_consumers, observed_reads, undeclared_readers`, then "
+        "`undeclared_readers(declared_consumers(world.graph), observed_reads(world))` gives one audit per model; "
+        "look at each audit's `undeclared` readers.",
         """from mldebt_lessons.visibility import declared_consumers, observed_reads, undeclared_readers
 from mldebt_lessons.world import build_world
 
@@ -168,8 +169,9 @@ answer = next((model, reader) for model, audit in audits.items() for reader in a
         "The retention team recalibrates churn_model (the ranking of users does not change) and tells its "
         "declared consumers. Measure ads_ranker's outcome, as a share of the best possible, before and after. "
         "Put the pair `(before, after)` in `answer`, as fractions.",
-        "measure_output_change(world, 'churn_model', 'recalibrate') returns one outcome per consumer use; "
-        "outcome_of(outcomes, 'ads_ranker', 'churn_model') picks the one you need.",
+        "`from mldebt_lessons.visibility import measure_output_change, outcome_of`, then "
+        "`measure_output_change(world, 'churn_model', 'recalibrate')` returns one outcome per consumer use, and "
+        "`outcome_of(outcomes, 'ads_ranker', 'churn_model')` picks the one you need.",
         """from mldebt_lessons.visibility import measure_output_change, outcome_of
 from mldebt_lessons.world import build_world
 
@@ -184,8 +186,10 @@ answer = (ads.share_before, ads.share_after)
         "The homepage team removes its discount banner, so the homepage stops reading churn_model's scores, "
         "but nobody updates the declarations. Remove those reads from the access log and audit it again. "
         "Which (model, reader) pair is now declared but never seen? Put it in `answer`.",
-        "lineage.without_reads(events, 'homepage', 'scores.churn_model') gives the new log; the finding is in "
-        "`never_observed`.",
+        "`from mldebt_lessons.lineage import observed_reads, without_reads` and "
+        "`from mldebt_lessons.visibility import declared_consumers, undeclared_readers`; then "
+        "`without_reads(observed_reads(world), 'homepage', 'scores.churn_model')` gives the new log. Audit it "
+        "with `undeclared_readers(declared_consumers(world.graph), log)`: the finding is in `never_observed`.",
         """from mldebt_lessons.lineage import without_reads
 from mldebt_lessons.visibility import declared_consumers, observed_reads, undeclared_readers
 from mldebt_lessons.world import build_world
@@ -199,10 +203,14 @@ answer = next((model, reader) for model, audit in audits.items() for reader in a
     Exercise(
         "03.4", "Declared is not free",
         "Now suppose the ads team had declared its read, so the retention team tells it too (in the explorer: "
-        "the check box). Which of the four changes to churn_model still costs ads_ranker the most, and by how "
-        "much? Put `(change, after minus before)` in `answer`, the change in share as a fraction.",
-        "told_readers(world, 'churn_model', tell_undeclared=True) names everyone in the access log; pass it as "
-        "`told` to measure_output_change for each change in OUTPUT_CHANGES.",
+        "tick 'tell undeclared readers too'). Which of the changes in OUTPUT_CHANGES, made to churn_model, "
+        "still costs ads_ranker the most, and by how much? Put `(change, after minus before)` in `answer`, the "
+        "change in share as a fraction.",
+        "`from mldebt_lessons.visibility_view import told_readers` and "
+        "`from mldebt_lessons.visibility import OUTPUT_CHANGES, measure_output_change, outcome_of`; then "
+        "`told_readers(world, 'churn_model', tell_undeclared=True)` names everyone in the access log: pass it "
+        "as `told` to `measure_output_change(world, 'churn_model', change, told=...)` for each change in "
+        "`OUTPUT_CHANGES`, and read ads_ranker's outcome with `outcome_of`.",
         """from mldebt_lessons.visibility import OUTPUT_CHANGES, measure_output_change, outcome_of
 from mldebt_lessons.visibility_view import told_readers
 from mldebt_lessons.world import build_world
@@ -220,12 +228,14 @@ answer = (worst, ads_change(worst))
         _check_declared_not_free),
     Exercise(
         "03.5", "Close the hidden loop",
-        "The homepage's layout module reads the recommender's click prediction to size the carousel, and the "
-        "recommender is retrained on the clicks that follow. Simulate the default number of rounds with the "
-        "layout reading the prediction, and the control where it does not. Put `(inflation with the loop, "
-        "inflation without it)` in `answer`: each run's `weight_inflation` in its last round.",
-        "simulate_hidden_loop(world) and simulate_hidden_loop(world, ui_reads_prediction=False) each return one "
-        "LoopRound per round; take the last.",
+        "The homepage, a declared reader of the recommender, starts a new use of its click prediction that "
+        "nobody declares: its layout module sizes the carousel by it, and the recommender is retrained on the "
+        "clicks that follow. Simulate the default number of rounds with the layout reading the prediction, and "
+        "the control where it does not. Put `(inflation with the loop, inflation without it)` in `answer`: "
+        "each run's `weight_inflation` in its last round.",
+        "`from mldebt_lessons.hidden_loop import simulate_hidden_loop`; then `simulate_hidden_loop(world)` and "
+        "`simulate_hidden_loop(world, ui_reads_prediction=False)` each return one LoopRound per round: take "
+        "the last.",
         """from mldebt_lessons.hidden_loop import simulate_hidden_loop
 from mldebt_lessons.world import build_world
 
@@ -237,37 +247,40 @@ answer = (loop[-1].weight_inflation, control[-1].weight_inflation)
         _check_loop),
 )
 
+# The right option sits at a different place in different questions (the quiz widget may shuffle too).
 QUIZ = (
     Question("What is an undeclared consumer?", (
-        Option("A system that reads a model's output, from a log, a table or a file, without the model's owner "
-               "knowing.", True,
-               "Right. The owner cannot warn it, test against it, or weigh its needs before a change."),
         Option("A model whose training data nobody documented.", False,
                "That is a data-dependency problem (§3 of the paper). An undeclared consumer sits downstream of "
                "the model, not upstream."),
+        Option("A system that reads a model's output, from a log, a table or a file, without the model's owner "
+               "knowing.", True,
+               "The owner cannot warn it, test against it, or weigh its needs before a change."),
         Option("A customer who ignores the model's recommendations.", False,
                "Consumers here are systems that act on a model's output, not the people it is about."),
         Option("A consumer that is declared but never actually reads the output.", False,
                "That is the opposite finding, a stale declaration: declared, never seen. Wasteful, but nothing "
                "breaks silently because of it."),
     )),
-    Question("The retention team publishes churn scores on 0..100 instead of 0..1 and tells its declared "
-             "consumers. Why does email_campaign lose nothing while ads_ranker ends up losing money?", (
-        Option("email_campaign was told: it divides by 100 and keeps its campaign size. ads_ranker still compares "
-               "the score with its old break-even, so every user now looks worth an ad.", True,
-               "Right. The change is harmless to anyone who knows about it, and costly to anyone who does not."),
+    Question("The retention team rescales churn scores (the 'rescale' change) and tells its declared consumers. "
+             "Why does email_campaign lose nothing while ads_ranker ends up losing money?", (
         Option("email_campaign reads a better model.", False,
                "Both read the same churn_model; only what each knew about the change differs."),
         Option("Rescaling changes the order of users, and only the ads ranker notices.", False,
-               "Multiplying by 100 keeps the order exactly; that is why the told consumers lose nothing."),
+               "Rescaling multiplies every score by the same factor, which keeps the order exactly; that is why "
+               "the told consumers lose nothing."),
         Option("The ads ranker crashed on the larger numbers.", False,
-               "Nothing crashed, and that is the danger: it kept running and spending."),
+               "Nothing crashed, and that is the danger: it kept running, and now shows an ad to more users "
+               "than before."),
+        Option("email_campaign was told: it undoes the rescale and keeps its campaign size. ads_ranker still "
+               "compares the score with its old break-even, so nearly every user now looks worth an ad.", True,
+               "The change is harmless to anyone who knows about it, and costly to anyone who does not."),
     )),
     Question("After the 'reformat' change, the ads ranker's profit fell to zero and no alert fired. Why?", (
         Option("Its parser turned text it could not read into missing values, and treated a missing score as "
                "zero: a silent default, no error.", True,
-               "Right. Lenient parsing is common in glue code (for example to_numeric with errors='coerce'), and "
-               "it turns a broken contract into quiet wrong behaviour."),
+               "Lenient parsing is common in glue code (for example pandas' to_numeric with errors='coerce'), "
+               "and it turns a broken contract into quiet wrong behaviour."),
         Option("Ads became too expensive after the change.", False,
                "The ad economics did not change; the ranker simply stopped selecting anyone."),
         Option("A type check should have caught it, so this cannot happen in practice.", False,
@@ -276,53 +289,55 @@ QUIZ = (
                "The log still shows the reads; that is exactly how the lesson finds the ads ranker."),
     )),
     Question("How can the churn model's owner find out, before shipping a change, that the ads ranker exists?", (
-        Option("Compare the declared readers with the reads recorded in an access log, such as lineage run "
-               "events.", True,
-               "Right. Declared minus observed is visibility debt; observed minus declared is a stale declaration."),
         Option("Check the model's AUC after the change.", False,
                "For a rescale, a recalibration or a reformat the AUC does not move at all: the owner's own "
                "dashboards stay green while the ads ranker breaks."),
         Option("Wait for the ads team to complain.", False,
                "That is how it is usually found, after the loss. The lesson measured how large that loss is."),
+        Option("Compare the declared readers with the reads recorded in an access log, such as lineage run "
+               "events.", True,
+               "Observed minus declared is visibility debt: readers nobody declared, like the ads ranker. "
+               "Declared minus observed is a stale declaration: readers that no longer read."),
         Option("Read the model's source code.", False,
                "The model's code says nothing about who reads its output. Only the readers' side, or the "
                "platform's access log, can tell."),
     )),
     Question("In the hidden loop, the recommender's AUC on its own logged clicks rose while its error against the "
              "true click propensity grew. What is happening?", (
-        Option("The layout made users the model scores high click more, so the log confirms the model: it is "
-               "learning its own influence.", True,
-               "Right. The 2014 paper's point: an undeclared consumer closes a loop that no one can see from the "
-               "model's side."),
         Option("The model really got better at predicting clicks.", False,
                "Against the true propensity it got worse, round after round; only its own logs say otherwise."),
         Option("It is random noise from redrawing clicks each round.", False,
                "The control redraws clicks the same way, with the same seeds, and shows no such drift."),
         Option("Users' tastes changed during the rounds.", False,
                "The true propensities are fixed in the simulation; only the layout's push changes."),
+        Option("The layout made users the model scores high click more, so the log confirms the model: it is "
+               "learning its own influence.", True,
+               "The 2014 paper's point: a use of the output that nobody declared closes a loop the model's "
+               "owners cannot see. Here the reader, the homepage, was even declared; its new use was not."),
     )),
     Question("A rescale of ltv_model changes no consumer's outcome at all. What does that control show?", (
-        Option("That the ads ranker's loss comes from not being told, not from the change itself: the same kind "
-               "of change is harmless when every reader is declared.", True,
-               "Right. The control separates the cost of the change from the cost of invisibility."),
         Option("That ltv_model is more robust than churn_model.", False,
                "Both were rescaled the same way. The difference is who reads them and whether they were told."),
+        Option("That the ads ranker's loss comes from not being told, not from the change itself: the same kind "
+               "of change is harmless when every reader is declared.", True,
+               "The control separates the cost of the change from the cost of invisibility."),
         Option("That rescaling is always safe.", False,
-               "It cost the ads ranker most of its profit when applied to churn_model."),
+               "Applied to churn_model, it turned the ads ranker's profit into a loss."),
         Option("That the measurement is broken, since a change should always show an effect.", False,
-               "A change that reaches only informed readers should show no loss; a control that moved would be "
-               "the worrying result."),
+               "A change that keeps the ranking and reaches only informed readers should show no loss; a control "
+               "that moved would be the worrying result."),
     )),
     Question("Which remedy does the paper suggest for undeclared consumers?", (
-        Option("Restrict access to a model's outputs and agree service levels with each consumer, so every "
-               "reader is known and can be told.", True,
-               "Right. Access control makes reads visible; agreements make changes negotiable."),
         Option("Stop logging predictions.", False,
                "Logs are useful and other teams need outputs; the problem is reads nobody knows about."),
         Option("Never change a model once it is in production.", False,
                "Models must change; the point is that the owner can tell everyone who depends on it."),
+        Option("Restrict access to a model's outputs and agree service levels with each consumer, so every "
+               "reader is known and can be told.", True,
+               "Access control makes reads visible; agreements make changes negotiable."),
         Option("Retrain every model more often.", False,
-               "Retraining does not tell anyone anything, and with a hidden loop it makes the drift worse."),
+               "Retraining does not tell anyone anything, and with a hidden loop each retraining makes the "
+               "drift worse."),
     )),
 )
 
@@ -338,9 +353,9 @@ LESSON = Lesson(
         "Find the readers of a model's output that nobody declared, by comparing declarations with an access log.",
         "Measure, against the ground truth, what an output change does to consumers that were told and to one "
         "that was not.",
-        "Tell the four kinds of output change apart (recalibrate, rescale, relabel, reformat) by who they break.",
-        "Explain how an undeclared consumer can close a hidden feedback loop, and measure its drift against a "
-        "control.",
+        "Tell the kinds of output change apart (recalibrate, rescale, relabel, reformat) by who they break.",
+        "Explain how an undeclared use of a model's output can close a hidden feedback loop that an access log "
+        "cannot see, and measure its drift against a control.",
         "Name the paper's remedies: access control on outputs, and agreements with every consumer.",
     ),
     minutes=50,
@@ -353,8 +368,9 @@ LESSON = Lesson(
         "costs more than ordinary software debt.",
         "Walk me through, step by step, how an undeclared consumer arises in a system like Larkspur's, where an "
         "ads team found churn scores in a log and started using them: what happens to it when the model's owner "
-        "recalibrates, rescales, relabels or reformats the output, and how a consumer like this can close a "
-        "hidden feedback loop, as the homepage layout did with the recommender.",
+        "recalibrates, rescales, relabels or reformats the output, and how an undeclared use of an output can "
+        "close a hidden feedback loop, as the homepage's layout did when it started sizing the carousel by the "
+        "recommender's prediction.",
         "Given my ML/LLM system (described below), help me audit it for undeclared consumers: list every place a "
         "model's output is written (logs, tables, files, APIs), who is known to read each and who could read it "
         "without asking, which readers could feed back into training data, and how I could record the reads "
@@ -363,19 +379,23 @@ LESSON = Lesson(
     key_points=(
         "Anyone who can read a model's output can come to depend on it; if they do not declare it, the owner "
         "cannot tell them about a change.",
-        "Changes that are harmless to informed readers (a rescale, a recalibration, a new format) can wipe out an "
-        "uninformed one, silently: lenient parsing and fixed cut-offs turn a broken contract into wrong decisions.",
-        "A change of meaning (relabel) costs even informed readers something; being told makes that cost visible "
-        "and chosen.",
-        "Detect visibility debt by comparing declared readers with an access log of real reads (lineage events); "
-        "the reverse finding, declared but never seen, is a stale declaration.",
-        "An undeclared consumer that changes what users do closes a hidden feedback loop: the model learns its own "
-        "influence, its own metrics improve, and its distance from the truth grows.",
-        "Measure with a control: a change to a model with no undeclared reader breaks nothing; a loop the layout "
+        "Changes that are harmless to informed readers (a rescale, a recalibration, a new format) can cost an "
+        "uninformed one much of its value, all of it, or more, silently: lenient parsing and fixed cut-offs turn "
+        "a broken contract into wrong decisions.",
+        "A change of meaning (relabel) moves informed readers' outcomes too, up or down; being told makes that "
+        "change visible and chosen.",
+        "Detect visibility debt by comparing declared readers with an access log of real reads (lineage events): "
+        "observed but not declared is visibility debt; declared but never seen is a stale declaration.",
+        "A use of a model's output that nobody declared, and that changes what users do, can close a hidden "
+        "feedback loop: the model learns its own influence, its own logged metrics improve, and its distance from "
+        "the truth grows. Lineage records who reads, not what for, so an access-log audit cannot see it.",
+        "Measure with a control: a change to a model with no undeclared reader breaks nothing silently (every "
+        "reader is told; only a change of meaning moves an outcome, and the reader knows why); a loop the layout "
         "does not feed does not drift.",
-        "Remedies: access control on outputs, agreements (SLAs) with every consumer, versioned outputs, and "
-        "lineage that records who reads what.",
+        "Remedies: access control on outputs, agreements (SLAs) with every consumer that say what each uses "
+        "the output for, versioned outputs, and lineage that records who reads what.",
     ),
+    focus_nodes=("churn_model",),
     further_reading=(
         "D. Sculley et al., 'Hidden Technical Debt in Machine Learning Systems', NeurIPS 2015, §2 (undeclared "
         "consumers) and §4 (hidden feedback loops).",

@@ -1,0 +1,818 @@
+"""One small function per anti-pattern, registered in :data:`DETECTORS`.
+
+Each detector reads a :class:`~mldebt_lessons.audit.system.System` (through a :class:`Context`
+that computes shared facts once) and returns :class:`Finding` objects: the pattern, the nodes
+involved, and the evidence in words, with numbers. Ranking comes later (:mod:`.ranking`).
+
+Example
+-------
+>>> from mldebt_lessons.audit.manifest import manifest_from_text
+>>> system = manifest_from_text('''
+... system: shop
+... sources: [{id: orders, owner: checkout, tests: [schema], monitoring: [freshness]}]
+... features: [{id: basket, reads: [orders], unit: GBP, tests: [range], pinned: true}]
+... models:
+...   - {id: churn, owner: retention, reads: [basket], monitoring: [prediction_bias],
+...      threshold: {value: 0.5, set_by: hand, scale: probability}}
+... ''', "shop.yaml")
+>>> [(f.pattern, f.nodes) for f in detect(system)]
+[('fixed_threshold', ('churn',))]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from dataclasses import dataclass, field
+
+from .patterns import PATTERNS
+from .system import System
+
+EPSILON = 0.05  # an input below this share of a model's reliance adds little value
+MIN_GLUE_LINES = 50
+GLUE_SHARE = 0.10  # flag code bases where less than this share of lines is ML code
+JUNGLE_DEPTH = 4  # preparation steps between raw data and a model
+MANY_LANGUAGES = 3
+
+
+@dataclass
+class Finding:
+    """One instance of an anti-pattern. Ranking fills in reach, exposure, score, level and rank."""
+
+    pattern: str
+    nodes: tuple[str, ...]
+    evidence: str
+    severity: int = 0  # 0: the pattern's default
+    reach: int = 0
+    exposure: float = 1.0
+    score: float = 0.0
+    level: str = ""
+    rank: int = 0
+    counts: tuple = ()  # (nodes counted, owned, monitored), set by ranking for why_score
+
+    @property
+    def why_score(self) -> str:
+        """The arithmetic of the score, in words (built when asked: most findings are never shown)."""
+        from .ranking import why_score
+        return why_score(self)
+
+    def __post_init__(self):
+        self.nodes = tuple(self.nodes)
+        if not self.severity:
+            self.severity = PATTERNS[self.pattern].severity
+
+    def as_dict(self) -> dict:
+        p = PATTERNS[self.pattern]
+        return {"rank": self.rank, "pattern": self.pattern, "title": p.title, "section": p.section,
+                "nodes": list(self.nodes), "evidence": self.evidence, "fix": p.fix, "severity": self.severity,
+                "reach": self.reach, "exposure": self.exposure, "score": self.score, "level": self.level,
+                "why_score": self.why_score}
+
+
+@dataclass
+class Context:
+    """The system and facts several detectors share, each computed once."""
+
+    system: System
+    cache: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.succ, self.pred = self.system.succ, self.system.pred
+        self.kinds = {n: f["kind"] for n, f in self.system.nodes.items()}
+        self.owners = {n: f.get("owner") or "" for n, f in self.system.nodes.items()}
+        self._of_kind: dict[str, list[str]] = {}
+
+    def of_kind(self, kind: str) -> list[str]:
+        if kind not in self._of_kind:
+            self._of_kind[kind] = [n for n, k in self.kinds.items() if k == kind]
+        return self._of_kind[kind]
+
+    def kind(self, n: str) -> str:
+        return self.system.nodes[n]["kind"]
+
+    def facts(self, n: str) -> dict:
+        return self.system.nodes[n]
+
+    def owner(self, n: str) -> str:
+        return self.owners[n]
+
+    def models(self) -> list[str]:
+        return self.of_kind("model")
+
+    def model_readers(self, n: str) -> list[str]:
+        """Everything that reads a model's output, directly or through a dataset it writes."""
+        out = []
+        for v in self.succ[n]:
+            if self.kinds[v] == "dataset":
+                out.extend(w for w in self.system.succ[v] if w != n)
+            else:
+                out.append(v)
+        return list(dict.fromkeys(out))
+
+    @functools.cached_property
+    def loops(self) -> list[list[str]]:
+        """Strongly connected parts of the graph of reads, influences and labels (feedback loops).
+
+        When the reads alone have no cycle, every loop passes through an influence or label edge,
+        so only nodes downstream of one and upstream of one are searched.
+        """
+        g = self.loop_graph
+        extra = self.loop_edges
+        if self.order is not None:
+            if not extra:
+                return []
+            ahead = _reachable([v for _, v in extra], g)
+            back = _reachable([u for u, _ in extra], _reverse(g, ahead))
+            keep = ahead & back
+            g = {n: [v for v in g[n] if v in keep] for n in self.succ if n in keep}  # in a stable order
+        return [c for c in strongly_connected(g) if len(c) > 1 or c[0] in g[c[0]]]
+
+    @functools.cached_property
+    def order(self) -> list[str] | None:
+        """The nodes in data-flow order, or None if the reads have a cycle."""
+        return topological(self.succ, self.pred)
+
+    @functools.cached_property
+    def loop_edges(self) -> list[tuple[str, str]]:
+        """The influence and label edges: how decisions come back as data."""
+        out = []
+        for n, facts in self.system.nodes.items():
+            out += [(n, t) for t in facts.get("influences", ())]
+            out += [(o, n) for o in facts.get("labels_from", ())]
+        return out
+
+    @functools.cached_property
+    def loop_graph(self) -> dict[str, list[str]]:
+        g = dict(self.succ)
+        for u, v in self.loop_edges:
+            g[u] = g[u] + [v]
+        return g
+
+    def edge_word(self, u: str, v: str) -> str:
+        if v in self.system.nodes[u].get("influences", ()):
+            return "changes"
+        if u in self.system.nodes[v].get("labels_from", ()):
+            return "labels"
+        return "feeds"
+
+
+def _names(nodes, limit: int = 6) -> str:
+    nodes = list(nodes)
+    shown = ", ".join(nodes[:limit])
+    return shown + (f" and {len(nodes) - limit:,} more" if len(nodes) > limit else "")
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def _teams(ctx: Context, nodes) -> list[str]:
+    return sorted({ctx.owner(n) for n in nodes if ctx.owner(n)})
+
+
+# --- §2 ------------------------------------------------------------------------------------------
+
+def entanglement(ctx: Context) -> list[Finding]:
+    """An input read by two or more models: change it and every one of them changes (CACE)."""
+    out = []
+    for n, facts in ctx.system.nodes.items():
+        kind = facts["kind"]
+        if kind in ("model", "consumer") and facts.get("type") != "embedding":
+            continue
+        readers = [v for v in ctx.succ[n] if ctx.kinds[v] == "model"]
+        if facts.get("type") == "embedding":
+            readers = [v for v in ctx.succ[n] if ctx.kinds[v] != "consumer"]
+        if len(readers) >= 2:
+            teams = _teams(ctx, readers)
+            out.append(Finding("entanglement", [n] + readers,
+                               f"{kind} '{n}' is read by {_plural(len(readers), 'model')} ({_names(readers)})"
+                               f"{' owned by ' + _plural(len(teams), 'team') if teams else ''}: a change to how "
+                               "it is made changes all of them at once, and their use of every other input."))
+    for n, facts in ctx.system.nodes.items():
+        embedder = facts.get("embedded_with")
+        if embedder and "embedding_version" in facts and "version" in ctx.facts(embedder) \
+                and str(facts["embedding_version"]) != str(ctx.facts(embedder)["version"]):
+            out.append(Finding("entanglement", [n, embedder],
+                               f"the vectors in '{n}' were made by '{embedder}' version {facts['embedding_version']}, "
+                               f"which is now version {ctx.facts(embedder)['version']}: every stored vector is "
+                               "stale, and queries and documents no longer live in one space (CACE for retrieval).",
+                               severity=4))
+    return out
+
+
+def correction_cascade(ctx: Context) -> list[Finding]:
+    """A model trained on another model's output: a correction stacked on a model."""
+    out = []
+    for m in ctx.models():
+        upstream = [u for u in ctx.pred[m] if ctx.kinds[u] == "model"]
+        upstream += [w for u in ctx.pred[m] if ctx.kinds[u] == "dataset"
+                     for w in ctx.pred[u] if ctx.kinds[w] == "model" and w != m]
+        for u in dict.fromkeys(upstream):
+            share = (ctx.facts(m).get("input_importance") or {}).get(u)
+            weight = f"; {u}'s score carries {share:.1%} of {m}'s reliance on its inputs" if share is not None else ""
+            if ctx.facts(m).get("type") == "judge":
+                continue  # a judge grades another model's output; it is not a correction of it
+            out.append(Finding("correction_cascade", [u, m],
+                               f"model '{m}' ({ctx.owner(m) or 'no owner'}) is trained on the output of model "
+                               f"'{u}' ({ctx.owner(u) or 'no owner'}){weight}. Any change to {u}, even an "
+                               f"improvement, moves {m}'s input: {u} can no longer be improved on its own "
+                               "(improvement deadlock)."))
+    return out
+
+
+def undeclared_consumer(ctx: Context) -> list[Finding]:
+    """A reader of a model's output that the model's owner was never told about."""
+    out = []
+    for m in ctx.models():
+        listed = ctx.facts(m).get("consumers")
+        for r in ctx.model_readers(m):
+            edge = ctx.system.edges.get((m, r))
+            via = [d for d in ctx.succ[m] if ctx.kinds[d] == "dataset" and (d, r) in ctx.system.edges]
+            edges = [edge] if edge else [ctx.system.edges[(d, r)] for d in via]
+            declared = any(e["declared"] for e in edges) and ctx.facts(r).get("declared") is not False
+            missing_from_list = listed is not None and r not in listed and ctx.kinds[r] == "consumer"
+            if declared and not missing_from_list:
+                continue
+            seen = sorted({s for e in edges for s in e["seen_in"]})
+            known = f"{m}'s owner lists {_names(listed) if listed else 'no consumers'}" if listed is not None \
+                else "no manifest declares this read"
+            loop = any(m in c and r in c for c in ctx.loops)
+            out.append(Finding("undeclared_consumer", [m, r],
+                               f"'{r}' ({ctx.owner(r) or 'no owner'}) reads the output of model '{m}' "
+                               f"({ctx.owner(m) or 'no owner'}){' through ' + _names(via) if via else ''}"
+                               f"{', seen in ' + _names(seen, 2) if seen else ''}, but {known}: a change to {m} "
+                               f"will break it silently{' and it closes a feedback loop' if loop else ''}.",
+                               severity=5 if loop else 0))
+    return out
+
+
+# --- §3 ------------------------------------------------------------------------------------------
+
+def unstable_data_dependency(ctx: Context) -> list[Finding]:
+    """An input that can change under its readers: another team's signal or a model's output, not pinned."""
+    out = []
+    for u, facts in ctx.system.nodes.items():
+        if facts["kind"] == "consumer" or facts.get("pinned") is True:
+            continue
+        readers = [v for v in ctx.succ[u] if ctx.kinds[v] in ("model", "feature")]
+        if facts["kind"] == "model":
+            readers = [v for v in readers if ctx.kinds[v] == "model"]
+        owner = ctx.owner(u)
+        why, tail = "", ": an upstream change or 'fix' reaches them at once, with no version to hold on to."
+        if facts["kind"] == "model" and facts.get("hosted"):
+            why = f"the hosted model '{u}' is not pinned to a version: its provider can change it under "
+            readers = [v for v in ctx.succ[u]]
+        elif facts["kind"] == "model":
+            why = f"model '{u}''s output, which changes whenever {u} is retrained, feeds "
+            tail = ", and no version of it is pinned" + tail
+        else:
+            readers = [v for v in readers if ctx.kinds[v] == "model" and (not owner or ctx.owner(v) != owner)]
+            if readers:
+                why = f"{facts['kind']} '{u}' ({owner or 'no owner'}) is another team's signal for "
+                tail = ", and it is not versioned or pinned" + tail
+        if readers and why:
+            out.append(Finding("unstable_data_dependency", [u] + readers,
+                               f"{why}{_plural(len(readers), 'reader')} ({_names(readers)}){tail}",
+                               severity=4 if facts["kind"] == "model" else 0))
+    return out
+
+
+def underutilized_data_dependency(ctx: Context) -> list[Finding]:
+    """Inputs that add little value but add fragility: legacy, epsilon, correlated, unread."""
+    reasons: dict[str, list[str]] = {}
+    for m in ctx.models():
+        for x, share in (ctx.facts(m).get("input_importance") or {}).items():
+            if x in ctx.system.nodes and share < EPSILON:
+                reasons.setdefault(x, []).append(f"it carries only {share:.1%} of {m}'s reliance on its inputs")
+    for n, facts in ctx.system.nodes.items():
+        if facts["kind"] != "feature":
+            continue
+        if facts.get("legacy"):
+            reasons.setdefault(n, []).append("it is marked legacy")
+        if "importance" in facts and facts["importance"] < EPSILON:
+            reasons.setdefault(n, []).append(f"its importance is {facts['importance']:.1%}")
+        for other in facts.get("correlated_with", ()):
+            if n < other or n not in ctx.facts(other).get("correlated_with", ()):
+                reasons.setdefault(n, []).append(f"it is correlated with '{other}'")
+        if not ctx.succ[n]:
+            reasons.setdefault(n, []).append("nothing reads it, yet it is still prepared")
+    return [Finding("underutilized_data_dependency", [n], f"feature '{n}' adds little: {'; '.join(r)} "
+                    f"(threshold {EPSILON:.0%}). Each such input is one more thing that can break.")
+            for n, r in reasons.items()]
+
+
+def static_analysis_gap(ctx: Context) -> list[Finding]:
+    """Dependencies nobody declared, where no tool can list them."""
+    out = []
+    if ctx.system.practices.get("dependency_catalogue") is False:
+        out.append(Finding("static_analysis_gap", [], "the manifest says no tool can list every data "
+                           "dependency (practices.dependency_catalogue: false)."))
+    by_reader: dict[str, list[str]] = {}
+    for (u, v), e in ctx.system.edges.items():
+        if e["observed"] and not e["declared"] and ctx.kinds[u] != "model" and ctx.kinds[v] not in ("dataset",) \
+                and ctx.facts(v).get("declared") is not False:
+            by_reader.setdefault(v, []).append(u)
+    for v, ups in by_reader.items():
+        out.append(Finding("static_analysis_gap", [v] + ups,
+                           f"'{v}' was seen reading {_names(ups)}, which no manifest declares: the "
+                           "dependency exists only at run time."))
+    code = ctx.system.code or {}
+    if ctx.system.nodes and code:
+        undeclared = [d for d in code.get("datasets", []) if d["op"] == "read" and d["node"] is None
+                      and not d["intermediate"]]
+        if undeclared:
+            names = list(dict.fromkeys(d["name"] for d in undeclared))
+            where = ", ".join(f"{d['file']} line {d['line']}" for d in undeclared[:3])
+            out.append(Finding("static_analysis_gap", [],
+                               f"the code reads {_plural(len(names), 'dataset')} no manifest declares "
+                               f"({_names(names, 4)}; at {where}{' ...' if len(undeclared) > 3 else ''})."))
+    return out
+
+
+# --- §4 ------------------------------------------------------------------------------------------
+
+def _cycle_path(ctx: Context, start: str, allowed: set[str]) -> list[str] | None:
+    """A shortest cycle from ``start`` back to itself through ``allowed`` nodes, or None."""
+    g = ctx.loop_graph
+    parent = {start: None}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        for v in g[u]:
+            if v == start:
+                path = [u]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])
+                return [start] + path[::-1][1:] + [start] if path[-1] == start else None
+            if v in allowed and v not in parent:
+                parent[v] = u
+                queue.append(v)
+    return None
+
+
+def _path_text(ctx: Context, path: list[str]) -> str:
+    out = path[0]
+    for u, v in zip(path, path[1:]):
+        out += f" -{ctx.edge_word(u, v)}-> {v}"
+    return out
+
+
+def direct_feedback_loop(ctx: Context) -> list[Finding]:
+    """A model whose decisions shape its own future training data."""
+    out = []
+    budget = 2_000_000
+    for component in ctx.loops:
+        models = [n for n in component if ctx.kinds[n] == "model"]
+        members = set(component)
+        if len(models) * len(component) > budget:
+            continue
+        for m in models:
+            if ctx.facts(m).get("exploration"):
+                continue
+            path = _cycle_path(ctx, m, members - (set(models) - {m}))
+            if path:
+                trains = any(ctx.edge_word(u, v) == "labels" for u, v in zip(path, path[1:]))
+                what = ("picks its own future training data" if trains else "shapes its own future inputs")
+                learns = ("It learns from outcomes its own decisions caused" if trains
+                          else "What it sees tomorrow depends on what it said today")
+                out.append(Finding("direct_feedback_loop", path[:-1],
+                                   f"model '{m}' {what}: {_path_text(ctx, path)}. {learns}, and nothing is "
+                                   "randomised.", severity=4 if trains else 3))
+    return out
+
+
+def hidden_feedback_loop(ctx: Context) -> list[Finding]:
+    """Two or more models influencing each other through the world."""
+    out = []
+    for component in ctx.loops:
+        models = [n for n in component if ctx.kinds[n] == "model"]
+        if len(models) < 2 or all(ctx.facts(m).get("exploration") for m in models):
+            continue
+        movers = [n for n in component if ctx.kinds[n] == "consumer"]
+        teams = _teams(ctx, models)
+        a, b = models[0], models[1]
+        example = _between(ctx, a, b, set(component))
+        back = _between(ctx, b, a, set(component))
+        out.append(Finding("hidden_feedback_loop", models + movers,
+                           f"{_plural(len(models), 'model')} ({_names(models)}, {_plural(len(teams), 'team')}) "
+                           f"influence each other through the world, via {_names(movers)}: e.g. "
+                           f"{_path_text(ctx, example)}, and back: {_path_text(ctx, back)}. No one team sees "
+                           "the loop whole."))
+    return out
+
+
+def _between(ctx: Context, a: str, b: str, allowed: set[str]) -> list[str]:
+    parent = {a: None}
+    queue = deque([a])
+    while queue:
+        u = queue.popleft()
+        if u == b:
+            break
+        for v in ctx.loop_graph[u]:
+            if v in allowed and v not in parent:
+                parent[v] = u
+                queue.append(v)
+    path = [b]
+    while parent.get(path[-1]) is not None:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
+# --- §5 ------------------------------------------------------------------------------------------
+
+def glue_code(ctx: Context) -> list[Finding]:
+    """A code base that is almost all glue around general-purpose ML packages."""
+    code = ctx.system.code
+    if not code:
+        return []
+    total = code["ml_lines"] + code["other_lines"]
+    if total < MIN_GLUE_LINES or code["ml_lines"] / total >= GLUE_SHARE:
+        return []
+    share = code["ml_lines"] / total
+    calls = code.get("ml_calls", [])
+    return [Finding("glue_code", [], f"of {total:,} lines of code in {code['where']}, {code['ml_lines']:,} "
+                    f"({share:.1%}) call an ML library{' (' + _names(calls, 4) + ')' if calls else ''}; the other "
+                    f"{total - code['ml_lines']:,} ({1 - share:.1%}) move data in and out of it.",
+                    severity=3 if share < 0.05 else 2)]
+
+
+def pipeline_jungle(ctx: Context) -> list[Finding]:
+    """Long chains of preparation steps and intermediate files between raw data and models."""
+    out = []
+    prep = ("feature", "dataset", "job")
+    depth: dict[str, int] = {}
+    for n in ctx.order or []:
+        if ctx.kinds[n] in prep:
+            ups = [depth.get(p, 0) for p in ctx.pred[n] if ctx.kinds[p] in prep]
+            depth[n] = 1 + max(ups, default=0) + max(0, int(ctx.facts(n).get("steps", 1) or 1) - 1)
+    for n, facts in ctx.system.nodes.items():
+        if facts["kind"] in prep and depth.get(n, facts.get("steps", 0) or 0) >= JUNGLE_DEPTH:
+            readers = [v for v in ctx.succ[n] if ctx.kinds[v] == "model"]
+            if readers:
+                out.append(Finding("pipeline_jungle", [n] + readers,
+                                   f"'{n}' reaches {_names(readers)} only after {depth.get(n, facts.get('steps'))} "
+                                   f"preparation steps (limit {JUNGLE_DEPTH - 1}): scrapes, joins and intermediate "
+                                   "results that nobody can test end to end."))
+    code = ctx.system.code or {}
+    inter = list(dict.fromkeys(d["name"] for d in code.get("datasets", []) if d.get("intermediate")))
+    if len(inter) >= 3:
+        out.append(Finding("pipeline_jungle", [], f"the code writes and then reads back "
+                           f"{_plural(len(inter), 'intermediate file')} ({_names(inter, 4)}): a pipeline held "
+                           "together by files."))
+    return out
+
+
+def dead_experimental_codepath(ctx: Context) -> list[Finding]:
+    """Flags and settings that never vary or are never read: experiments left in the code."""
+    out = []
+    for flag in ctx.system.flags:
+        users = [u for u in flag.get("used_by", ())]
+        if flag.get("read") is False:
+            out.append(Finding("dead_experimental_codepath", users, f"flag '{flag['id']}' is set but no code "
+                               "reads it any more."))
+        elif len(set(map(repr, flag.get("values_seen", [None, None])))) == 1:
+            value = flag["values_seen"][0]
+            out.append(Finding("dead_experimental_codepath", users,
+                               f"flag '{flag['id']}' has had one value ({value!r}) in production"
+                               f"{' since ' + flag['last_changed'] if flag.get('last_changed') else ''}: one of "
+                               "its branches never runs, yet it is still in the code."))
+    code = ctx.system.code or {}
+    for f in code.get("dead_flags", []):
+        branch = "the branch it guards" if f["value"] is False else "its else-branch"
+        out.append(Finding("dead_experimental_codepath", [],
+                           f"{f['name']} = {f['value']} ({f['file']} line {f['line']}) is never set anywhere else, "
+                           f"so {branch} (line {f['tested_at']}) never runs."))
+    unread = [f"{k['config']}['{k['key']}'] ({k['file']} line {k['line']})" for k in code.get("unread_config_keys", [])]
+    unread += [f"option {o['option']} ({o['file']} line {o['line']})" for o in code.get("unread_options", [])]
+    if unread:
+        out.append(Finding("dead_experimental_codepath", [], f"{_plural(len(unread), 'setting')} defined but "
+                           f"never read: {_names(unread, 4)}."))
+    return out
+
+
+def abstraction_debt(ctx: Context) -> list[Finding]:
+    """No common abstraction for the models: each is trained and served its own way."""
+    frameworks = sorted({str(ctx.facts(m).get("framework")) for m in ctx.models() if ctx.facts(m).get("framework")})
+    common = ctx.system.practices.get("common_model_interface")
+    if common is False or (common is None and len(frameworks) >= 3):
+        why = (f"the models are built on {_plural(len(frameworks), 'framework')} ({_names(frameworks)})"
+               if frameworks else "the models")
+        return [Finding("abstraction_debt", [], f"{why} with no common interface for training, serving and "
+                        "evaluation; each team holds its own abstraction.")]
+    return []
+
+
+def plain_old_data_smell(ctx: Context) -> list[Finding]:
+    """Numbers that do not say what they mean: thresholds with no scale, numeric features with no unit."""
+    bare = [m for m in ctx.models() if ctx.facts(m).get("threshold") and not ctx.facts(m)["threshold"].get("scale")]
+    unitless = [n for n in ctx.of_kind("feature")
+                if ctx.facts(n).get("type") == "numeric" and not ctx.facts(n).get("unit")]
+    parts = []
+    if bare:
+        values = ", ".join(f"{m} {ctx.facts(m)['threshold']['value']:g}" for m in bare[:4])
+        parts.append(f"{_plural(len(bare), 'threshold')} ({values}{' ...' if len(bare) > 4 else ''}) "
+                     f"{'is a bare number' if len(bare) == 1 else 'are bare numbers'}: nothing says whether each "
+                     "is a probability, a log-odds or a score")
+    if unitless:
+        parts.append(f"{_plural(len(unitless), 'numeric feature')} ({_names(unitless)}) "
+                     f"{'has' if len(unitless) == 1 else 'have'} no unit")
+    return [Finding("plain_old_data_smell", bare + unitless, "; ".join(parts) + ".")] if parts else []
+
+
+def multiple_language_smell(ctx: Context) -> list[Finding]:
+    """A system spread over many languages."""
+    languages = {str(f["language"]).lower() for f in ctx.system.nodes.values() if f.get("language")}
+    languages |= {l.replace(" notebooks", "") for l in (ctx.system.code or {}).get("languages", {})}
+    if len(languages) >= MANY_LANGUAGES:
+        return [Finding("multiple_language_smell", [], f"the system is written in "
+                        f"{_plural(len(languages), 'language')} ({', '.join(sorted(languages))}): each boundary "
+                        "between them is glue that is hard to test and to move across.",
+                        severity=2 if len(languages) >= 5 else 0)]
+    return []
+
+
+def prototype_smell(ctx: Context) -> list[Finding]:
+    """Production leaning on a prototype: notebooks, scratch code, experiments."""
+    out = []
+    for n, facts in ctx.system.nodes.items():
+        if facts.get("environment") in ("notebook", "prototype", "experiment") and ctx.succ[n]:
+            readers = ctx.succ[n]
+            out.append(Finding("prototype_smell", [n] + readers,
+                               f"'{n}' runs in a {facts['environment']}, yet {_names(readers)} "
+                               f"{'relies' if len(readers) == 1 else 'rely'} on it.",
+                               severity=3 if facts["kind"] == "model" else 0))
+    imports = (ctx.system.code or {}).get("prototype_imports", [])
+    if imports:
+        where = ", ".join(f"{i['module']} ({i['file']} line {i['line']})" for i in imports[:3])
+        out.append(Finding("prototype_smell", [], f"the code imports from prototypes: {where}"
+                           f"{' ...' if len(imports) > 3 else ''}."))
+    return out
+
+
+# --- §6, §7, §8 ------------------------------------------------------------------------------------
+
+def configuration_debt(ctx: Context) -> list[Finding]:
+    """Configuration that is easy to get wrong: unversioned, unreviewed, unchecked."""
+    out = []
+    code = ctx.system.code or {}
+    hyper = code.get("hyperparameters", [])
+    hyper_text = ""
+    if hyper:
+        files = sorted({h["file"] for h in hyper})
+        named = ", ".join(f"{h['name']}={h['value']:g}" for h in hyper[:5])
+        hyper_text = (f"; {_plural(len(hyper), 'hyper-parameter')} typed into calls in {_names(files, 3)} "
+                      f"({named}{' ...' if len(hyper) > 5 else ''})")
+    attached = False
+    for config in ctx.system.configs:
+        problems = []
+        if config.get("in_version_control") is False:
+            problems.append("not in version control")
+        if config.get("reviewed") is False:
+            problems.append("changes are not reviewed")
+        if config.get("validated") is False:
+            problems.append("nothing checks it automatically")
+        if config.get("type") == "prompt" and config.get("evaluated") is False:
+            problems.append("changes are not run against an evaluation set")
+        if config.get("lines") and code and config["lines"] > code["ml_lines"] + code["other_lines"]:
+            problems.append(f"its {config['lines']:,} lines outnumber the code's")
+        extra = hyper_text if config.get("type") == "hyperparameters" and hyper_text else ""
+        attached |= bool(extra)
+        if problems:
+            kind = "prompt" if config.get("type") == "prompt" else "configuration"
+            users = list(config.get("used_by", ()))
+            out.append(Finding("configuration_debt", users,
+                               f"{kind} '{config['id']}'{' (used by ' + _names(users) + ')' if users else ''}: "
+                               f"{', '.join(problems)}{extra}.",
+                               severity=4 if config.get("in_version_control") is False else 0))
+    if hyper_text and not attached and len(hyper) >= 5:
+        out.append(Finding("configuration_debt", [], f"configuration lives in the code{hyper_text}: "
+                           "changing one means a code change, and nothing checks the values."))
+    return out
+
+
+def fixed_threshold(ctx: Context) -> list[Finding]:
+    """Hand-picked decision thresholds, which go stale when the model is retrained."""
+    out = []
+    code_by_node: dict[str, list[dict]] = {}
+    loose = []
+    for t in (ctx.system.code or {}).get("thresholds", []):
+        models = [n for n in t["nodes"] if ctx.kinds[n] == "model"]
+        for n in models:
+            code_by_node.setdefault(n, []).append(t)
+        if not models:
+            loose.append(t)
+    for m in ctx.models():
+        threshold = ctx.facts(m).get("threshold")
+        seen = code_by_node.get(m, [])
+        hand = threshold is not None and threshold.get("set_by", "hand") in ("hand", "default")
+        if not hand and not seen:
+            continue
+        how = {"hand": "typed in by hand", "default": "a library default"}.get((threshold or {}).get("set_by", "hand"))
+        parts = []
+        if hand:
+            parts.append(f"model '{m}' decides at a fixed threshold of {threshold['value']:g}, {how}"
+                         f"{'' if 'set_by' in threshold else ' (the manifest does not say how it was set)'}")
+        if seen:
+            parts.append("hard-coded at " + ", ".join(f"{t['file']} line {t['line']} ({t['how']})" for t in seen[:3]))
+        retrain = ctx.facts(m).get("retraining")
+        stale = ("it is retrained " + retrain + ", and each retraining shifts the scores under it"
+                 if retrain in ("scheduled", "continuous") else "each retraining shifts the scores under it")
+        out.append(Finding("fixed_threshold", [m], "; ".join(parts) + f": {stale}, so the share of 'yes' "
+                           "decisions drifts unless someone re-picks it.",
+                           severity=4 if retrain in ("scheduled", "continuous") else 0))
+    if loose:
+        where = ", ".join(f"{t['file']} line {t['line']} ({t['how']})" for t in loose[:3])
+        out.append(Finding("fixed_threshold", [], f"{_plural(len(loose), 'hard-coded threshold')} compared with "
+                           f"scores in the code: {where}{' ...' if len(loose) > 3 else ''}."))
+    return out
+
+
+def monitoring_gap(ctx: Context) -> list[Finding]:
+    """Models, and the sources that feed them, that nobody watches in production."""
+    out = []
+    for m in ctx.models():
+        if not ctx.facts(m).get("monitoring"):
+            readers = ctx.model_readers(m)
+            out.append(Finding("monitoring_gap", [m],
+                               f"model '{m}' has no monitoring: no prediction-bias check, no action limits"
+                               f"{', although ' + _plural(len(readers), 'reader') + ' (' + _names(readers) + (') act' if len(readers) > 1 else ') acts') + ' on it' if readers else ''}."))
+    feeding = [n for n in ctx.of_kind("source") if ctx.succ[n] and not ctx.facts(n).get("monitoring")]
+    if feeding:
+        out.append(Finding("monitoring_gap", feeding,
+                           f"{_plural(len(feeding), 'source')} ({_names(feeding)}) "
+                           f"{'feeds' if len(feeding) == 1 else 'feed'} the models with no "
+                           "monitoring of freshness or distribution: an up-stream producer can fail silently."))
+    return out
+
+
+def data_testing_debt(ctx: Context) -> list[Finding]:
+    """Data that feeds models with no tests on it."""
+    out = []
+    for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
+        facts = ctx.facts(n)
+        if facts.get("tests") or not ctx.succ[n]:
+            continue
+        features = [f for f in ctx.succ[n] if ctx.kinds[f] == "feature" and not ctx.facts(f).get("tests")]
+        issues = list(facts.get("known_issues", ()))
+        out.append(Finding("data_testing_debt", [n] + features,
+                           f"{ctx.kinds[n]} '{n}'{' and its ' + _plural(len(features), 'feature') + ' (' + _names(features) + ')' if features else ''} "
+                           f"{'have' if features else 'has'} no data tests (schema, ranges, missing values)"
+                           f"{', although it has known faults: ' + '; '.join(issues[:3]) if issues else ''}."))
+    for f in ctx.of_kind("feature"):
+        ups = ctx.pred[f]
+        if not ctx.facts(f).get("tests") and ups and all(ctx.facts(u).get("tests") for u in ups):
+            out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
+    return out
+
+
+def reproducibility_debt(ctx: Context) -> list[Finding]:
+    """Models whose training cannot be repeated."""
+    out = []
+    for m in ctx.models():
+        facts = ctx.facts(m)
+        problems = []
+        if facts.get("seeded") is False:
+            problems.append("its random seeds are not fixed")
+        if facts.get("training_data_versioned") is False:
+            problems.append("its training data is not kept or versioned")
+        if problems:
+            out.append(Finding("reproducibility_debt", [m], f"model '{m}' cannot be retrained to the same "
+                               f"model: {' and '.join(problems)}."))
+    return out
+
+
+def process_management_debt(ctx: Context) -> list[Finding]:
+    """Many models, each needing manual steps."""
+    manual = [m for m in ctx.models() if ctx.facts(m).get("retraining") == "manual"
+              or ctx.facts(m).get("deployment") == "manual"]
+    if len(manual) < 2:
+        return []
+    return [Finding("process_management_debt", manual,
+                    f"{_plural(len(manual), 'model')} of {len(ctx.models()):,} ({_names(manual)}) are retrained or "
+                    "released by hand: every manual step is a chance to forget one, and the work grows with "
+                    "each model.", severity=3 if len(manual) >= 10 else 0)]
+
+
+def cultural_debt(ctx: Context) -> list[Finding]:
+    """Research and engineering apart; simplification not rewarded."""
+    p = ctx.system.practices
+    parts = []
+    if p.get("research_engineering_split") is True:
+        parts.append("the people who invent models are apart from the people who run them")
+    if p.get("deletion_rewarded") is False:
+        parts.append("removing features and simplifying is not rewarded like accuracy")
+    return [Finding("cultural_debt", [], "; ".join(parts) + ".")] if parts else []
+
+
+DETECTORS = {
+    "entanglement": entanglement, "correction_cascade": correction_cascade,
+    "undeclared_consumer": undeclared_consumer, "unstable_data_dependency": unstable_data_dependency,
+    "underutilized_data_dependency": underutilized_data_dependency, "static_analysis_gap": static_analysis_gap,
+    "direct_feedback_loop": direct_feedback_loop, "hidden_feedback_loop": hidden_feedback_loop,
+    "glue_code": glue_code, "pipeline_jungle": pipeline_jungle,
+    "dead_experimental_codepath": dead_experimental_codepath, "abstraction_debt": abstraction_debt,
+    "plain_old_data_smell": plain_old_data_smell, "multiple_language_smell": multiple_language_smell,
+    "prototype_smell": prototype_smell, "configuration_debt": configuration_debt,
+    "fixed_threshold": fixed_threshold, "monitoring_gap": monitoring_gap, "data_testing_debt": data_testing_debt,
+    "reproducibility_debt": reproducibility_debt, "process_management_debt": process_management_debt,
+    "cultural_debt": cultural_debt,
+}
+assert set(DETECTORS) == set(PATTERNS)
+
+
+def detect(system: System, patterns=None) -> list[Finding]:
+    """Run every detector (or those in ``patterns``) and return their findings, unranked."""
+    ctx = Context(system)
+    out = []
+    for pattern_id, detector in DETECTORS.items():
+        if patterns is None or pattern_id in patterns:
+            out.extend(detector(ctx))
+    return out
+
+
+# --- graph helpers without recursion ----------------------------------------------------------------
+
+def _reachable(starts, succ) -> set[str]:
+    seen = set(starts)
+    queue = deque(seen)
+    while queue:
+        for v in succ.get(queue.popleft(), ()):
+            if v not in seen:
+                seen.add(v)
+                queue.append(v)
+    return seen
+
+
+def _reverse(succ, within: set[str]) -> dict[str, list[str]]:
+    back: dict[str, list[str]] = {}
+    for u in within:
+        for v in succ.get(u, ()):
+            if v in within:
+                back.setdefault(v, []).append(u)
+    return back
+
+
+def strongly_connected(succ: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (Tarjan's algorithm, iterative, so any depth is fine).
+
+    >>> sorted(map(sorted, strongly_connected({"a": ["b"], "b": ["a", "c"], "c": []})))
+    [['a', 'b'], ['c']]
+    """
+    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    counter = 0
+    for root in succ:
+        if root in index:
+            continue
+        work = [(root, iter(succ[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(succ.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                out.append(component[::-1])
+    return out
+
+
+def topological(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[str] | None:
+    """Nodes in an order where every node comes after what it reads; None if there is a cycle.
+
+    >>> topological({"a": ["b"], "b": []}, {"a": [], "b": ["a"]})
+    ['a', 'b']
+    """
+    indegree = {n: len(set(ps)) for n, ps in pred.items()}
+    ready = deque(n for n, d in indegree.items() if d == 0)
+    order = []
+    while ready:
+        n = ready.popleft()
+        order.append(n)
+        for v in dict.fromkeys(succ[n]):
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                ready.append(v)
+    return order if len(order) == len(indegree) else None

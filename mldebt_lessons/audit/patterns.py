@@ -1,0 +1,130 @@
+"""The anti-patterns the audit reports, under the stable ids of the course guide's taxonomy.
+
+Each pattern carries its paper section, a short title, a default severity (1 low .. 5 severe:
+how much a typical instance costs when it bites) and the fix the paper recommends. Severities
+are a judgement, written down here so that a user can read and argue with them.
+
+Example
+-------
+>>> PATTERNS["fixed_threshold"].section, PATTERNS["fixed_threshold"].severity
+('§7', 3)
+>>> len(PATTERNS)
+22
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import unknown_choice
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One anti-pattern: id, paper section, title, default severity and the recommended fix."""
+
+    id: str
+    section: str
+    title: str
+    severity: int
+    fix: str
+    reveals: str  # which input can reveal it
+
+
+def _p(id, section, title, severity, fix, reveals):
+    return Pattern(id, section, title, severity, fix, reveals)
+
+
+PATTERNS: dict[str, Pattern] = {p.id: p for p in (
+    _p("entanglement", "§2", "Entanglement (CACE)", 3,
+       "Isolate the models that share this input (separate or versioned copies, or an ensemble of independent "
+       "parts), and watch each one's prediction changes on slices whenever the input changes.",
+       "manifest, lineage, dbt"),
+    _p("correction_cascade", "§2", "Correction cascade", 4,
+       "Give the upstream model the features that tell the cases apart, or train a separate model for the "
+       "new problem, instead of a correction stacked on another model's score.", "manifest, lineage"),
+    _p("undeclared_consumer", "§2", "Undeclared consumer (visibility debt)", 4,
+       "Put the model's outputs behind access control, register every reader with the model's owner, and "
+       "agree on what may change.", "manifest, lineage"),
+    _p("unstable_data_dependency", "§3", "Unstable data dependency", 3,
+       "Read a versioned, frozen copy of the input (pin a version, a snapshot or a model release) and move "
+       "to a new version on purpose, after checking it.", "manifest, lineage, dbt"),
+    _p("underutilized_data_dependency", "§3", "Underutilized data dependency", 2,
+       "Run leave-one-feature-out evaluations regularly and remove inputs that add little value: legacy, "
+       "bundled, epsilon and correlated features.", "manifest"),
+    _p("static_analysis_gap", "§3", "No static analysis of data dependencies", 3,
+       "Declare every data dependency where a tool can check it (a feature registry, this manifest, lineage) "
+       "and check the declarations against what the code and the jobs actually read.",
+       "manifest, lineage, code"),
+    _p("direct_feedback_loop", "§4", "Direct feedback loop", 4,
+       "Keep part of the decisions randomised (exploration), or train on data the model cannot influence.",
+       "manifest"),
+    _p("hidden_feedback_loop", "§4", "Hidden feedback loop", 5,
+       "Map how the systems influence each other through the world, give one owner the joint effect, and "
+       "watch for it; break the loop with holdouts or data that neither system influences.", "manifest"),
+    _p("glue_code", "§5", "Glue code", 2,
+       "Wrap the general-purpose ML packages behind common APIs of your own, so the glue is written once and "
+       "packages can be swapped.", "code"),
+    _p("pipeline_jungle", "§5", "Pipeline jungle", 3,
+       "Redesign data collection and feature extraction from a clean slate, with research and engineering "
+       "together, and test the pipeline end to end.", "manifest, lineage, dbt, code"),
+    _p("dead_experimental_codepath", "§5", "Dead experimental codepath", 3,
+       "Delete experimental branches and flags that no longer vary or are never read (the Knight Capital "
+       "loss came from one); review flags on a schedule.", "manifest, code"),
+    _p("abstraction_debt", "§5", "Abstraction debt", 2,
+       "Put every model behind one interface (training, serving, evaluation) so that the system, not each "
+       "team, holds the abstraction.", "manifest"),
+    _p("plain_old_data_smell", "§5", "Plain-old-data smell", 1,
+       "Give numbers types that say what they mean: a unit for every numeric feature, a scale (probability, "
+       "log-odds, pounds) for every threshold.", "manifest"),
+    _p("multiple_language_smell", "§5", "Multiple-language smell", 1,
+       "Limit the languages the ML system is written in, or put each behind a tested boundary.",
+       "manifest, dbt, code"),
+    _p("prototype_smell", "§5", "Prototype smell", 2,
+       "Move what production needs out of notebooks and prototypes into tested, reviewed code.",
+       "manifest, code"),
+    _p("configuration_debt", "§6", "Configuration debt", 3,
+       "Keep configuration in version control, reviewed, validated automatically, written as small "
+       "differences from a base, with unused settings found and removed.", "manifest, code"),
+    _p("fixed_threshold", "§7", "Fixed threshold in a dynamic system", 3,
+       "Learn the threshold on held-out data each time the model is retrained, and monitor the share of "
+       "decisions it yields.", "manifest, code"),
+    _p("monitoring_gap", "§7", "Monitoring gap", 4,
+       "Watch prediction bias (predicted vs observed label rates, by slice), action limits, and the "
+       "up-stream producers of every input, with alerts that reach the owner.", "manifest"),
+    _p("data_testing_debt", "§8", "Data testing debt", 3,
+       "Test data as you test code: schema and range checks on inputs, and monitors of input distributions.",
+       "manifest, dbt"),
+    _p("reproducibility_debt", "§8", "Reproducibility debt", 3,
+       "Fix random seeds, version the training data and the code, and record the environment, so a re-run "
+       "gives the same model.", "manifest"),
+    _p("process_management_debt", "§8", "Process management debt", 2,
+       "Automate retraining, evaluation and deployment, so many models do not each need manual steps.",
+       "manifest"),
+    _p("cultural_debt", "§8", "Cultural debt", 2,
+       "Put research and engineering in one team, and reward deleting features, reducing complexity and "
+       "improving reproducibility as much as accuracy.", "manifest"),
+)}
+
+SECTION_TITLES = {"§2": "Complex models erode boundaries", "§3": "Data dependencies cost more than code "
+                  "dependencies", "§4": "Feedback loops", "§5": "ML-system anti-patterns",
+                  "§6": "Configuration debt", "§7": "Dealing with changes in the external world",
+                  "§8": "Other areas of ML-related debt"}
+
+
+def pattern(pattern_id: str) -> Pattern:
+    """A pattern by id, with a one-line error naming the valid ids."""
+    try:
+        return PATTERNS[pattern_id]
+    except KeyError:
+        raise unknown_choice("pattern", pattern_id, PATTERNS) from None
+
+
+def lesson_for(pattern_id: str):
+    """The course lesson that teaches ``pattern_id``, or None if none does yet.
+
+    >>> lesson_for("entanglement").notebook
+    '01_entanglement_cace.ipynb'
+    """
+    from ..lessons import LESSONS
+    return next((lesson for lesson in LESSONS.values() if pattern_id in lesson.patterns), None)

@@ -1,0 +1,150 @@
+"""Rank findings: which debt to pay down first.
+
+The rule, shown in every report so a user can see why one debt outranks another::
+
+    score = severity x reach factor x exposure
+
+* **severity** (1..5): how much this kind of debt costs when it bites; each pattern has a default
+  (see :mod:`.patterns`), raised for aggravated cases (a loop that an undeclared consumer closes,
+  an unpinned model output, a threshold under a model retrained on a schedule ...).
+* **reach factor** = 1 + log2(1 + reach), where *reach* is the blast radius: how many nodes lie
+  downstream of the finding's nodes (what a change there can break). Logarithmic, so that a debt
+  touching 1,000 nodes outranks one touching 10, but not by a factor of 100.
+* **exposure** = 1 + 0.5 x (share of the finding's nodes with no owner) + 0.5 x (share with no
+  monitoring): debt nobody owns or watches is found late.
+
+Levels, for ``--fail-on``: critical (score >= 24), high (>= 12), medium (>= 6), low. Ties break
+by severity, then pattern id, then node names, so the order is stable.
+
+Example
+-------
+>>> from mldebt_lessons.audit.detectors import Finding
+>>> from mldebt_lessons.audit.system import System, add_node, add_edge
+>>> s = System("x")
+>>> for n, k in [("f", "feature"), ("m", "model"), ("c", "consumer")]: add_node(s, n, k, {"owner": "t"})
+>>> add_edge(s, "f", "m", declared=True); add_edge(s, "m", "c", declared=True)
+>>> [f] = rank([Finding("monitoring_gap", ["m"], "no monitoring")], s)
+>>> f.reach, f.score, f.level, f.rank
+(1, 12.0, 'high', 1)
+>>> f.why_score
+'severity 4 x reach factor 2 (1 node downstream) x exposure 1.5 (monitored: 0 of 1) = 12'
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from .system import System
+
+LEVELS = ("low", "medium", "high", "critical")
+LEVEL_FLOORS = {"critical": 24.0, "high": 12.0, "medium": 6.0, "low": 0.0}
+RULE = ("score = severity (1-5, by pattern) x reach factor (1 + log2(1 + nodes downstream: the blast "
+        "radius)) x exposure (1 + 0.5 x share of its nodes with no owner + 0.5 x share with no monitoring); "
+        "levels: critical >= 24, high >= 12, medium >= 6, else low")
+
+
+def level_of(score: float) -> str:
+    """The level of a score.
+
+    >>> level_of(30), level_of(12), level_of(5.9)
+    ('critical', 'high', 'low')
+    """
+    for name in reversed(LEVELS):
+        if score >= LEVEL_FLOORS[name]:
+            return name
+    return "low"
+
+
+def reach(system: System, nodes, cache: dict | None = None, succ: dict | None = None) -> int:
+    """How many nodes lie downstream of ``nodes`` (not counting them): the blast radius."""
+    known = system.nodes
+    nodes = [n for n in dict.fromkeys(nodes) if n in known]
+    if not nodes:
+        return 0
+    succ = system.succ if succ is None else succ
+    cache = {} if cache is None else cache
+    first = nodes[0]
+    if len(nodes) == 1 or all(n in succ[first] for n in nodes[1:]):
+        # One node, or the others read the first directly (so they lie inside its reach).
+        count = cache.get(first)
+        if count is None:
+            count = cache[first] = _count_downstream(succ, [first])
+        return max(0, count - (len(nodes) - 1))
+    return _count_downstream(succ, nodes)
+
+
+def _count_downstream(succ: dict, nodes: list) -> int:
+    start = set(nodes)
+    seen = set(start)
+    queue = deque(nodes)
+    pop, push, mark = queue.popleft, queue.append, seen.add
+    while queue:
+        for v in succ[pop()]:
+            if v not in seen:
+                mark(v)
+                push(v)
+    return len(seen) - len(start)
+
+
+def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tuple[float, int, int, int]:
+    """(exposure, nodes counted, owned, monitored)."""
+    nodes = [n for n in dict.fromkeys(nodes) if n in system.nodes]
+    if not nodes:
+        return 1.0, 0, 0, 0
+    if owned_nodes is None:
+        owned_nodes = {n for n in nodes if system.nodes[n].get("owner")}
+        watched_nodes = {n for n in nodes if system.nodes[n].get("monitoring")}
+    owned = sum(1 for n in nodes if n in owned_nodes)
+    watched = sum(1 for n in nodes if n in watched_nodes)
+    value = 1 + 0.5 * (1 - owned / len(nodes)) + 0.5 * (1 - watched / len(nodes))
+    return round(value, 2), len(nodes), owned, watched
+
+
+def rank(findings: list, system: System) -> list:
+    """Score every finding, sort them (highest first) and number them from 1."""
+    succ = system.succ
+    cache: dict[str, int] = {}
+    owned_nodes = {n for n, facts in system.nodes.items() if facts.get("owner")}
+    watched_nodes = {n for n, facts in system.nodes.items() if facts.get("monitoring")}
+    log2 = math.log2
+    for f in findings:
+        nodes = f.nodes
+        if len(nodes) == 1 and nodes[0] in cache:  # the common case, answered without a call
+            f.reach = cache[nodes[0]]
+            owned, watched = int(nodes[0] in owned_nodes), int(nodes[0] in watched_nodes)
+            counted = 1
+            f.exposure = 1 + 0.5 * (1 - owned) + 0.5 * (1 - watched)
+        else:
+            f.reach = reach(system, nodes, cache, succ)
+            f.exposure, counted, owned, watched = exposure(system, nodes, owned_nodes, watched_nodes)
+        f.score = round(f.severity * (1 + log2(1 + f.reach)) * f.exposure, 1)
+        f.level = level_of(f.score)
+        f.counts = (counted, owned, watched)
+    findings.sort(key=lambda f: (-f.score, -f.severity, f.pattern, f.nodes))
+    for i, f in enumerate(findings, 1):
+        f.rank = i
+    return findings
+
+
+def why_score(f) -> str:
+    """How a ranked finding's score was computed, e.g. 'severity 4 x reach factor 2 (...) x exposure 1.5 (...) = 12'."""
+    factor = 1 + math.log2(1 + f.reach)
+    counted, owned, watched = f.counts or (0, 0, 0)
+    parts = [f"severity {f.severity}", f"reach factor {factor:.3g} ({f.reach:,} node"
+             f"{'' if f.reach == 1 else 's'} downstream)"]
+    if counted:
+        notes = []
+        if owned < counted:
+            notes.append(f"owned: {owned:,} of {counted:,}")
+        notes.append(f"monitored: {watched:,} of {counted:,}")
+        parts.append(f"exposure {f.exposure:g} ({'; '.join(notes)})")
+    else:
+        parts.append("exposure 1 (system-wide)")
+    return " x ".join(parts) + f" = {f.score:g}"
+
+
+def at_or_above(findings: list, level: str) -> list:
+    """The findings at ``level`` or more severe."""
+    floor = LEVELS.index(level)
+    return [f for f in findings if LEVELS.index(f.level) >= floor]

@@ -1,0 +1,217 @@
+"""The audit as a report: text for a terminal, Markdown, JSON, and a paste-ready AI-tutor prompt.
+
+JSON shape (``--format json``)::
+
+    {"system":   {"name", "description", "inputs": [...], "counts": {"source": n, ..., "edges": n}},
+     "findings": [{"rank", "pattern", "title", "section", "nodes": [...], "evidence", "fix",
+                   "severity", "reach", "exposure", "score", "level", "why_score", "lesson"}, ...],
+     "summary":  {"findings": n, "by_level": {...}, "by_pattern": {...}, "patterns_found": [...],
+                  "patterns_not_found": [...], "ranking_rule": "...", "ml_test_score": {...} | null}}
+
+Example
+-------
+>>> from mldebt_lessons.audit import audit_toy_world
+>>> text = text_report(audit_toy_world(), top=3)
+>>> text.splitlines()[0]
+'Hidden-technical-debt audit: Larkspur'
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+import textwrap
+from pathlib import Path
+
+from .mltestscore import SECTIONS, gaps, score_text
+from .patterns import PATTERNS, lesson_for
+from .ranking import LEVELS, RULE
+from .system import counts, describe_counts
+
+WIDTH = 100
+
+
+@functools.lru_cache(maxsize=None)
+def _lesson_link(pattern_id: str) -> str:
+    lesson = lesson_for(pattern_id)
+    return f"notebooks/{lesson.notebook}" if lesson else ""
+
+
+def summary(result) -> dict:
+    """Counts by level and pattern, patterns found and not found, the rule, the ML Test Score."""
+    levels = Counter(f.level for f in result.findings)
+    by_level = {level: levels.get(level, 0) for level in reversed(LEVELS)}
+    by_pattern = dict(Counter(f.pattern for f in result.findings))
+    found = result.patterns_found()
+    return {"findings": len(result.findings), "by_level": by_level, "by_pattern": by_pattern,
+            "patterns_found": found, "patterns_not_found": [p for p in PATTERNS if p not in found],
+            "ranking_rule": RULE,
+            "ml_test_score": result.test_score.as_dict() if result.test_score else None}
+
+
+def as_json_data(result) -> dict:
+    """The report as plain data, in the documented shape."""
+    system = result.system
+    findings = []
+    for f in result.findings:
+        item = f.as_dict()
+        item["lesson"] = _lesson_link(f.pattern) or None
+        findings.append(item)
+    return {"system": {"name": system.name, "description": system.description, "inputs": list(system.inputs),
+                       "counts": counts(system)},
+            "findings": findings, "summary": summary(result)}
+
+
+def json_report(result) -> str:
+    """The report as JSON text."""
+    data = as_json_data(result)
+    # Indented for people; compact (and several times faster to write) for very large audits.
+    return json.dumps(data, indent=2 if len(result.findings) <= 2000 else None, ensure_ascii=False)
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent, break_on_hyphens=False, break_long_words=False)
+
+
+def headline(result) -> str:
+    """One sentence: how many findings, of how many patterns, at which levels."""
+    s = summary(result)
+    if not result.findings:
+        return "No debts found in what these inputs show."
+    levels = ", ".join(f"{n:,} {level}" for level, n in s["by_level"].items() if n)
+    return (f"{s['findings']:,} finding{'s' if s['findings'] != 1 else ''} of {len(s['patterns_found'])} "
+            f"anti-pattern{'s' if len(s['patterns_found']) != 1 else ''} ({levels}).")
+
+
+def _nodes_text(nodes, limit: int = 4) -> str:
+    if not nodes:
+        return "(system-wide)"
+    shown = ", ".join(nodes[:limit])
+    return shown + (f" +{len(nodes) - limit:,}" if len(nodes) > limit else "")
+
+
+def text_report(result, top: int = 10, table: int = 25) -> str:
+    """A report for a terminal: headline, the top findings explained, a ranked table, the ML Test Score."""
+    system = result.system
+    title = f"Hidden-technical-debt audit: {system.name}"
+    out = [title, "=" * len(title), ""]
+    out.append(_wrap("Read: " + "; ".join(system.inputs) + "."))
+    out.append(_wrap(f"System: {describe_counts(system)}."))
+    out += ["", headline(result)]
+    if result.findings:
+        out.append(_wrap("Rank 1 is the debt to pay down first. Each finding says where it is, why (with numbers), "
+                         "the fix the paper recommends, and how its score was computed."))
+    if result.findings and top:
+        out += ["", f"Pay down first (top {min(top, len(result.findings))}, explained)", ""]
+        for f in result.findings[:top]:
+            p = PATTERNS[f.pattern]
+            out.append(_wrap(f"{f.rank}. {p.title} ({p.section}, {f.pattern}): {f.level}, score {f.score:g}",
+                             "   ", f"{f.rank:>2}. " if f.rank < 100 else f"{f.rank}. "))
+            out[-1] = out[-1].replace(f"{f.rank:>2}. {f.rank}. ", f"{f.rank:>2}. ", 1)
+            out.append(_wrap(f"Where: {_nodes_text(list(f.nodes), 8)}", "    "))
+            out.append(_wrap(f"Why: {f.evidence}", "    "))
+            out.append(_wrap(f"Fix: {p.fix}", "    "))
+            out.append(_wrap(f"Score: {f.why_score}", "    "))
+            link = _lesson_link(f.pattern)
+            if link:
+                out.append(_wrap(f"Lesson: {link}", "    "))
+            out.append("")
+    if result.findings:
+        if not top:
+            out.append("")
+        rows = result.findings[:max(table, top)]
+        out += [f"All findings, ranked{f' (first {len(rows)} of {len(result.findings):,}; --top and --format json show more)' if len(rows) < len(result.findings) else ''}", ""]
+        out.append(f"{'#':>4}  {'level':<8} {'score':>6}  {'pattern':<30} nodes")
+        for f in rows:
+            out.append(f"{f.rank:>4}  {f.level:<8} {f.score:>6g}  {f.pattern:<30} {_nodes_text(list(f.nodes))}")
+    s = summary(result)
+    out += ["", _wrap(f"Patterns found ({len(s['patterns_found'])} of {len(PATTERNS)}): "
+                      + ", ".join(f"{p} ({s['by_pattern'][p]})" for p in s["patterns_found"]) + ".")]
+    if s["patterns_not_found"]:
+        out.append(_wrap("Not found, or not visible in these inputs: " + ", ".join(s["patterns_not_found"]) + "."))
+    out += ["", _wrap("How findings are ranked: " + RULE + ".")]
+    if result.test_score:
+        out += ["", score_text(result.test_score)]
+        weakest = [x for x, v in result.test_score.sections.items() if v == result.test_score.final]
+        missing = gaps(result.test_score, weakest[0])
+        if missing:
+            out.append(_wrap(f"Weakest section, {SECTIONS[weakest[0]]}: start with "
+                             + "; ".join(m.split(': ', 1)[1] for m in missing[:3]) + "."))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(result, top: int = 10) -> str:
+    """The report in Markdown, for a README, an issue or a pull request."""
+    system = result.system
+    s = summary(result)
+    out = [f"# Hidden-technical-debt audit: {_md(system.name)}", "",
+           f"**Read:** {_md('; '.join(system.inputs))}.  ", f"**System:** {describe_counts(system)}.", "",
+           f"**{headline(result)}**", ""]
+    if result.findings:
+        out += ["## Pay down first", ""]
+        for f in result.findings[:top]:
+            p = PATTERNS[f.pattern]
+            link = _lesson_link(f.pattern)
+            out += [f"### {f.rank}. {p.title} ({p.section}) — {f.level}, score {f.score:g}", "",
+                    f"- **Where:** {_md(_nodes_text(list(f.nodes), 8))}",
+                    f"- **Why:** {_md(f.evidence)}", f"- **Fix:** {_md(p.fix)}",
+                    f"- **Score:** {_md(f.why_score)}"]
+            if link:
+                out.append(f"- **Lesson:** [{link}]({link})")
+            out.append("")
+        out += ["## All findings, ranked", "", "| # | level | score | pattern | § | nodes |",
+                "|---:|---|---:|---|---|---|"]
+        for f in result.findings:
+            out.append(f"| {f.rank} | {f.level} | {f.score:g} | `{f.pattern}` | {PATTERNS[f.pattern].section} | "
+                       f"{_md(_nodes_text(list(f.nodes)))} |")
+        out.append("")
+    out += ["## Patterns", "", f"Found ({len(s['patterns_found'])} of {len(PATTERNS)}): "
+            + ", ".join(f"`{p}` ({s['by_pattern'][p]})" for p in s["patterns_found"]) + ".", ""]
+    if s["patterns_not_found"]:
+        out += ["Not found, or not visible in these inputs: " + ", ".join(f"`{p}`" for p in s["patterns_not_found"])
+                + ".", ""]
+    out += ["## How findings are ranked", "", _md(RULE) + ".", ""]
+    if result.test_score:
+        t = result.test_score
+        out += ["## ML Test Score (Breck et al. 2017)", "", "| section | score (of 7) |", "|---|---:|"]
+        out += [f"| {SECTIONS[k]} | {v:g} |" for k, v in t.sections.items()]
+        out += ["", f"**Final score {t.final:g}** (the minimum over the four sections): {t.band}.", ""]
+    return "\n".join(out)
+
+
+def audit_tutor_prompt(result, top: int = 8) -> str:
+    """The third AI-tutor prompt ("audit my system and prioritise"), built from this audit's own report."""
+    from ..tutor import PAPER
+    system = result.system
+    lines = [f"I audited my ML system \"{system.name}\" with `mldebt audit` from the mldebt-lessons course, based "
+             f"on {PAPER}. Please act as my tutor and reviewer.", "",
+             "## What the audit read", f"Inputs: {'; '.join(system.inputs)}.", f"System: {describe_counts(system)}.",
+             "", "## What it found", headline(result), f"Ranking rule: {RULE}.", ""]
+    for f in result.findings[:top]:
+        lines.append(f"{f.rank}. [{f.level}, score {f.score:g}] {f.pattern} ({PATTERNS[f.pattern].section}) at "
+                     f"{_nodes_text(list(f.nodes), 6)}: {f.evidence}")
+    if len(result.findings) > top:
+        lines.append(f"(and {len(result.findings) - top:,} more findings)")
+    if result.test_score:
+        lines += ["", score_text(result.test_score)]
+    lines += ["", "## Please answer these in order",
+              "1. Explain, in one paragraph each, the three debts that worry you most in this list, in my "
+              "system's terms.",
+              "2. Walk me through how the top-ranked debt arises in a system wired like mine, and what would "
+              "happen if I left it for a year.",
+              "3. Audit my system and prioritise: do you agree with this ranking? What would you pay down first, "
+              "second and third, with one concrete step each that I can take this week? Say which findings "
+              "you think are false alarms, and what the audit could not see from these inputs.", "",
+              "Use my numbers above where they bear on an answer, and tell me if I have misread them."]
+    return "\n".join(lines)
+
+
+def write_report(text: str, path: str | Path) -> None:
+    """Write a report to a file (UTF-8)."""
+    Path(path).write_text(text, encoding="utf-8")

@@ -1,0 +1,350 @@
+"""Read YAML and JSON input safely: nothing in it is executed, and no input can exhaust the machine.
+
+Guards, each giving a one-line :class:`~mldebt_lessons.errors.CourseInputError` that names the
+file (and the line, where there is one) and what was expected:
+
+* size: a file larger than :data:`MAX_BYTES` (JSON) or :data:`MAX_YAML_BYTES` (YAML) is refused
+  before it is parsed;
+* text: empty files, binary files (NUL bytes) and bytes that are not UTF-8 are refused;
+* depth: nesting deeper than :data:`MAX_DEPTH` is refused (JSON: by a vectorised pre-scan of
+  bracket depth before ``json.loads``; YAML: while composing);
+* aliases: YAML aliases are allowed for hand-written reuse, but the document, with every alias
+  expanded, may hold at most :data:`MAX_EXPANDED_NODES` values (this stops "billion laughs");
+* scalars: no YAML value longer than :data:`MAX_SCALAR` characters (in JSON, the file size limit
+  bounds them, and the manifest schema caps every text's length);
+* duplicate keys in a mapping are an error (YAML and JSON both silently keep the last one); in
+  JSON files over :data:`DUPLICATE_CHECK_BYTES` (generated, not hand-written) this check is skipped.
+
+YAML is read with PyYAML's *safe* loader (no Python tags); dates are turned back into text, so
+the result is plain JSON data: dict, list, str, int, float, bool, None.
+
+Example
+-------
+>>> data, lines = parse_text("system: shop\\nsources:\\n  - id: orders\\n", "m.yaml")
+>>> data, lines[("sources", 0)]
+({'system': 'shop', 'sources': [{'id': 'orders'}]}, 3)
+>>> parse_text("a: &x [1]\\nb: *x\\n", "m.yaml")[0]
+{'a': [1], 'b': [1]}
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..errors import CourseInputError
+
+MAX_BYTES = 256 * 1024 * 1024  # JSON: generated manifests of 100,000+ nodes fit easily
+MAX_YAML_BYTES = 8 * 1024 * 1024  # YAML is for people; its pure-Python parser is slow on huge files
+MAX_DEPTH = 64
+MAX_EXPANDED_NODES = 2_000_000
+MAX_SCALAR = 100_000
+DUPLICATE_CHECK_BYTES = 2 * 1024 * 1024
+
+Path_ = tuple  # a path into the data: keys and list indexes
+
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file, with one-line errors for a missing file, a folder, or a file too large."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise CourseInputError(f"{p}: is a folder; expected a file")
+        size = p.stat().st_size
+        if size > limit:
+            raise CourseInputError(f"{p}: {size:,} bytes is too large; expected at most {limit:,} bytes")
+        with open(p, "rb") as stream:
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise CourseInputError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise CourseInputError(f"{p}: is a folder; expected a file") from None
+    except OSError as err:
+        raise CourseInputError(f"{p}: cannot read it ({err.strerror or err})") from None
+    if len(data) > limit:
+        raise CourseInputError(f"{p}: too large; expected at most {limit:,} bytes")
+    return data
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 text, or a one-line error for empty, binary or non-UTF-8 input."""
+    if not data.strip():
+        raise CourseInputError(f"{name}: the file is empty; expected YAML or JSON text")
+    if b"\x00" in data:
+        raise CourseInputError(f"{name}: looks binary (it holds NUL bytes); expected YAML or JSON text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise CourseInputError(f"{name} line {line}: byte 0x{data[err.start]:02x} is not UTF-8; "
+                               "expected text encoded as UTF-8") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def looks_like_json(text: str, name: str) -> bool:
+    """JSON by file name, or by a first character of '{' or '['."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".json", ".jsonl"):
+        return True
+    if suffix in (".yaml", ".yml"):
+        return False
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def parse_text(text: str, name: str, as_json: bool | None = None) -> tuple[object, dict[Path_, int]]:
+    """Parse YAML or JSON text into plain data, and the line of each mapping and list item (YAML only)."""
+    if as_json is None:
+        as_json = looks_like_json(text, name)
+    return (parse_json(text, name), {}) if as_json else parse_yaml(text, name)
+
+
+def load_file(path: str | Path) -> tuple[object, dict[Path_, int], str]:
+    """Read and parse a YAML or JSON file: (data, lines, name)."""
+    name = str(path)
+    is_yaml = Path(name).suffix.lower() in (".yaml", ".yml")
+    text = decode_text(read_bytes(path, MAX_YAML_BYTES if is_yaml else MAX_BYTES), name)
+    if not looks_like_json(text, name) and len(text) > MAX_YAML_BYTES:
+        raise CourseInputError(f"{name}: YAML larger than {MAX_YAML_BYTES:,} bytes; write large, generated "
+                               "manifests as JSON")
+    data, lines = parse_text(text, name)
+    return data, lines, name
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of brackets in JSON text, brackets inside strings ignored; no recursion.
+
+    Vectorised with numpy: find the quotes that are not escaped (an even run of backslashes before
+    them), mask what lies between, and take the running sum of the brackets outside.
+
+    >>> json_depth('{"a": [1, {"b": "[[[\\\\"}]}')
+    3
+    """
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if b"[" not in raw and b"{" not in raw:
+        return 0
+    b = np.frombuffer(raw, dtype=np.uint8)
+    quotes = np.flatnonzero(b == ord('"'))
+    if quotes.size and b"\\" in raw:
+        slash = b == ord("\\")
+        idx = np.arange(b.size)
+        last_plain = np.maximum.accumulate(np.where(slash, -1, idx))
+        before = quotes - 1
+        run = np.where(before >= 0, before - last_plain[np.maximum(before, 0)], 0)
+        quotes = quotes[run % 2 == 0]
+    step = np.zeros(b.size, dtype=np.uint8)
+    step[quotes] = 1
+    inside = np.bitwise_xor.accumulate(step).view(bool)
+    inside[quotes] = True
+    moves = ((b == ord("[")) | (b == ord("{"))).view(np.int8) - ((b == ord("]")) | (b == ord("}"))).view(np.int8)
+    moves[inside] = 0
+    return int(np.cumsum(moves, dtype=np.int32).max(initial=0))
+
+
+def _no_duplicates(pairs):
+    out = dict(pairs)
+    if len(out) < len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return out
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def parse_json(text: str, name: str) -> object:
+    """JSON into plain data, refusing deep nesting, duplicate keys, NaN and huge strings."""
+    depth = json_depth(text)
+    if depth > MAX_DEPTH:
+        raise CourseInputError(f"{name}: nested {depth} levels deep; expected at most {MAX_DEPTH}")
+
+    def bad_constant(word):
+        raise ValueError(f"{word} is not a JSON number")
+
+    try:
+        # Checking for duplicate keys costs a Python call per object: done for files people write,
+        # skipped for large generated ones (their ids are still checked to be unique).
+        hook = _no_duplicates if len(text) <= DUPLICATE_CHECK_BYTES else None
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=bad_constant)
+    except json.JSONDecodeError as err:
+        raise CourseInputError(f"{name} line {err.lineno} column {err.colno}: invalid JSON ({err.msg})") from None
+    except _Duplicate as err:
+        raise CourseInputError(f"{name}: the key {_short(err.args[0])} appears twice in one object; "
+                               "expected each key once") from None
+    except RecursionError:
+        raise CourseInputError(f"{name}: nested too deeply; expected at most {MAX_DEPTH} levels") from None
+    except MemoryError:
+        raise CourseInputError(f"{name}: too large to read in memory") from None
+    except ValueError as err:  # e.g. an integer with too many digits, NaN
+        raise CourseInputError(f"{name}: invalid JSON ({_one_line(err)})") from None
+    return data  # no scalar can exceed the file size limit; the schemas cap the lengths that matter
+
+
+# --- YAML ------------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, message, mark=None):
+        super().__init__(message)
+        self.mark = mark
+
+
+class GuardedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a depth limit while composing (so no RecursionError)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep; expected at most {MAX_DEPTH}",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def parse_yaml(text: str, name: str) -> tuple[object, dict[Path_, int]]:
+    """YAML (one document) into plain data and the line of each mapping and list item."""
+    try:
+        loader = GuardedLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                raise CourseInputError(f"{name}: the file holds no YAML document; expected a manifest")
+            _check_expanded_size(root)
+            lines: dict[Path_, int] = {}
+            data = _build(loader, root, (), lines, set())
+        finally:
+            loader.dispose()
+    except CourseInputError as err:
+        raise CourseInputError(str(err) if str(err).startswith(name) else f"{name}{err}") from None
+    except _Refused as err:
+        raise CourseInputError(f"{name}{_at(err.mark)}: {err}") from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = err.problem or err.context or "invalid YAML"
+        if "another document" in problem:
+            raise CourseInputError(f"{name}{_at(mark)}: a second YAML document (after ---); expected a single "
+                                   "document") from None
+        raise CourseInputError(f"{name}{_at(mark)}: invalid YAML ({_one_line(problem)}); "
+                               "expected a mapping of keys to values") from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, max(err.position, 0)) + 1
+        raise CourseInputError(f"{name} line {line}: the character #x{err.character:04x} is not allowed in YAML; "
+                               "expected printable text") from None
+    except yaml.YAMLError as err:
+        raise CourseInputError(f"{name}: invalid YAML ({_one_line(err)})") from None
+    except RecursionError:
+        raise CourseInputError(f"{name}: nested too deeply; expected at most {MAX_DEPTH} levels") from None
+    except MemoryError:
+        raise CourseInputError(f"{name}: too large to read in memory") from None
+    except ValueError as err:  # e.g. an integer with too many digits
+        raise CourseInputError(f"{name}: a value cannot be read ({_one_line(err)})") from None
+    return data, lines
+
+
+def _at(mark) -> str:
+    return f" line {mark.line + 1}" if mark is not None else ""
+
+
+def _check_expanded_size(root) -> None:
+    """Refuse a document whose aliases would expand to more than MAX_EXPANDED_NODES values."""
+    sizes: dict[int, int] = {}
+    order, stack = [], [root]
+    while stack:  # iterative post-order over the shared node graph
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = -1
+        order.append(node)
+        for child in _children(node):
+            if id(child) not in sizes:
+                stack.append(child)
+    for node in reversed(order):
+        total = 1 + sum(sizes.get(id(c), 1) for c in _children(node))
+        if total > MAX_EXPANDED_NODES:
+            raise _Refused(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); "
+                           "expected a manifest written out plainly", node.start_mark)
+        sizes[id(node)] = total
+
+
+def _children(node):
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return ()
+
+
+def _build(loader, node, path, lines, active):
+    if id(node) in active:
+        raise _Refused("an alias refers to a node that contains it (a cycle); expected plain data",
+                       node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_SCALAR:
+            raise _Refused(f"a value of {len(node.value):,} characters; expected at most {MAX_SCALAR:,}",
+                           node.start_mark)
+        value = loader.construct_object(node, deep=True)
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        if isinstance(value, bytes):
+            raise _Refused("binary values (!!binary) are not allowed; expected text", node.start_mark)
+        return value
+    if node.tag not in _PLAIN_TAGS:
+        raise _Refused(f"the tag {_short(node.tag)} is not allowed; expected plain lists and mappings",
+                       node.start_mark)
+    active.add(id(node))
+    try:
+        if isinstance(node, yaml.SequenceNode):
+            out = []
+            for i, child in enumerate(node.value):
+                lines[path + (i,)] = child.start_mark.line + 1
+                out.append(_build(loader, child, path + (i,), lines, active))
+            return out
+        explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        loader.flatten_mapping(node)  # merge keys (<<: *defaults); written keys override merged ones
+        out, written = {}, set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused("a key is a list or a mapping; expected keys to be plain text",
+                               key_node.start_mark)
+            key = _build(loader, key_node, path, lines, active)
+            key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+            if key in written and id(key_node) in explicit:
+                raise _Refused(f"the key {_short(key)} appears twice in one mapping; expected each key once",
+                               key_node.start_mark)
+            if id(key_node) in explicit:
+                written.add(key)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _build(loader, value_node, path + (key,), lines, active)
+        return out
+    finally:
+        active.discard(id(node))
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...'"
+
+
+def _one_line(value) -> str:
+    text = " ".join(str(value).split())
+    if "integer string conversion" in text:
+        return "a number has too many digits"
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -1,0 +1,189 @@
+"""The audited system as plain data: nodes with their facts, edges with where they were seen.
+
+Every input (a manifest, OpenLineage events, a dbt manifest, a code scan, the toy world) adds to
+one :class:`System`. An edge ``(upstream, downstream)`` means data flows from upstream to
+downstream (downstream *reads* upstream); it is *declared* when a manifest or dbt says so and
+*observed* when lineage or code shows it happening. The difference between the two is evidence.
+
+Example
+-------
+>>> s = System("shop")
+>>> add_node(s, "orders", "source", {"owner": "checkout team"})
+>>> add_node(s, "basket", "feature", {})
+>>> add_edge(s, "orders", "basket", declared=True)
+>>> g = to_graph(s)
+>>> g.nodes["basket"]["kind"], g.edges["orders", "basket"]["kind"]
+('feature', 'extracts')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx is imported when a graph is built, not before
+    import networkx as nx
+
+# The same as mldebt_lessons.graph.LAYERS (a test checks): not imported from there, because the graph
+# module loads the toy world's models (scikit-learn), which a manifest-only audit does not need.
+KINDS = ("source", "feature", "model", "consumer")
+OTHER_KINDS = ("dataset", "job")  # nodes seen only in lineage, whose role is unknown
+NODE_LISTS = {"sources": "source", "features": "feature", "models": "model", "consumers": "consumer"}
+
+
+@dataclass
+class System:
+    """Everything the audit knows about one system."""
+
+    name: str
+    description: str = ""
+    nodes: dict[str, dict] = field(default_factory=dict)  # id -> facts, always with 'kind'
+    edges: dict[tuple[str, str], dict] = field(default_factory=dict)  # -> declared, observed, seen_in
+    aliases: dict[str, str] = field(default_factory=dict)  # other name -> id
+    configs: list[dict] = field(default_factory=list)  # configs and prompts (type: prompt)
+    flags: list[dict] = field(default_factory=list)
+    practices: dict = field(default_factory=dict)
+    answers: dict | None = None  # ML Test Score answers
+    code: dict | None = None  # facts from a code scan
+    inputs: list[str] = field(default_factory=list)  # what was read, in order
+    origins: dict[str, str] = field(default_factory=dict)  # id -> "file line N"
+
+    def of_kind(self, kind: str) -> list[str]:
+        """The ids of one kind, in the order they were added."""
+        return [n for n, facts in self.nodes.items() if facts["kind"] == kind]
+
+    def readers(self, node: str) -> list[str]:
+        return [v for v in self.succ.get(node, ())]
+
+    @property
+    def succ(self) -> dict[str, list[str]]:
+        """Downstream neighbours of each node (built on first use; rebuild after adding edges)."""
+        if getattr(self, "_succ", None) is None or self._succ_size != len(self.edges):
+            succ: dict[str, list[str]] = {n: [] for n in self.nodes}
+            pred: dict[str, list[str]] = {n: [] for n in self.nodes}
+            for u, v in self.edges:
+                succ[u].append(v)
+                pred[v].append(u)
+            self._succ, self._pred, self._succ_size = succ, pred, len(self.edges)
+        return self._succ
+
+    @property
+    def pred(self) -> dict[str, list[str]]:
+        """Upstream neighbours of each node: what it reads."""
+        self.succ
+        return self._pred
+
+    def where(self, node: str) -> str:
+        """Where a node was described, for messages: 'file line N', or ''."""
+        return self.origins.get(node, "")
+
+
+def add_node(system: System, node_id: str, kind: str, facts: dict, origin: str = "") -> None:
+    """Add a node, or merge new facts into one already there (what is known already wins)."""
+    old = system.nodes.get(node_id)
+    if old is None:
+        system.nodes[node_id] = {**facts, "kind": kind}
+        if origin:
+            system.origins[node_id] = origin
+        return
+    if old["kind"] in OTHER_KINDS and kind not in OTHER_KINDS:
+        old["kind"] = kind
+    for key, value in facts.items():
+        if key not in old or old[key] in (None, "", [], {}):
+            old[key] = value
+        elif isinstance(old[key], list) and isinstance(value, list):
+            old[key] = old[key] + [v for v in value if v not in old[key]]
+
+
+def add_edge(system: System, upstream: str, downstream: str, declared: bool = False, observed: bool = False,
+             seen_in: str = "") -> None:
+    """Record that ``downstream`` reads ``upstream``: declared, observed, or both."""
+    key = (upstream, downstream)
+    edge = system.edges.get(key)
+    if edge is None:
+        system.edges[key] = {"declared": declared, "observed": observed, "seen_in": [seen_in] if seen_in else []}
+        return
+    edge["declared"] |= declared
+    edge["observed"] |= observed
+    if seen_in and seen_in not in edge["seen_in"]:
+        edge["seen_in"].append(seen_in)
+
+
+def resolve(system: System, name: str) -> str | None:
+    """The id a name refers to: an id, an alias, or a path or table name ending in an id."""
+    if name in system.nodes:
+        return name
+    if name in system.aliases:
+        return system.aliases[name]
+    for candidate in _short_names(name):
+        if candidate in system.nodes:
+            return candidate
+        if candidate in system.aliases:
+            return system.aliases[candidate]
+    return None
+
+
+def _short_names(name: str) -> list[str]:
+    """'s3://bucket/raw/orders.parquet' -> ['orders.parquet', 'orders']; 'db.public.orders' -> ['public.orders', 'orders']."""
+    out = []
+    tail = name.rstrip("/").rsplit("/", 1)[-1]
+    if tail != name:
+        out.append(tail)
+    stem = tail.rsplit(".", 1)[0] if "." in tail else tail
+    parts = tail.split(".")
+    for i in range(1, len(parts)):
+        out.append(".".join(parts[i:]))
+    if stem not in out and stem != name:
+        out.append(stem)
+    return out
+
+
+def to_graph(system: System) -> "nx.DiGraph":
+    """The system as a typed networkx graph, like :func:`mldebt_lessons.graph.shop_graph` builds.
+
+    Nodes carry kind, owner and description; edges carry kind (extracts, input, output,
+    model_input, or depends_on), declared and observed.
+    """
+    import networkx as nx
+
+    from ..graph import EDGE_KINDS
+    g = nx.DiGraph()
+    g.add_nodes_from((n, {"kind": f["kind"], "owner": f.get("owner") or "", "description": f.get("description", "")})
+                     for n, f in system.nodes.items())
+    kinds = {n: f["kind"] for n, f in system.nodes.items()}
+    g.add_edges_from((u, v, {"kind": EDGE_KINDS.get((kinds[u], kinds[v]), "depends_on"),
+                             "declared": e["declared"], "observed": e["observed"]})
+                     for (u, v), e in system.edges.items())
+    return g
+
+
+def counts(system: System) -> dict[str, int]:
+    """How many nodes of each kind, and edges.
+
+    >>> s = System("x"); add_node(s, "a", "source", {}); counts(s)["source"]
+    1
+    """
+    out = {k: 0 for k in KINDS + OTHER_KINDS}
+    for facts in system.nodes.values():
+        out[facts["kind"]] = out.get(facts["kind"], 0) + 1
+    out["edges"] = len(system.edges)
+    out["observed_edges"] = sum(1 for e in system.edges.values() if e["observed"])
+    out["declared_edges"] = sum(1 for e in system.edges.values() if e["declared"])
+    return out
+
+
+def describe_counts(system: System) -> str:
+    """The system's size in one line.
+
+    >>> s = System("x"); add_node(s, "a", "source", {}); add_node(s, "b", "model", {})
+    >>> describe_counts(s)
+    '1 source, 1 model; 0 edges'
+    """
+    c = counts(system)
+    parts = [f"{c[k]:,} {k if c[k] == 1 else k + 's'}" for k in KINDS + OTHER_KINDS if c[k]]
+    if not parts:
+        return "no nodes described (code only)"
+    edges = f"{c['edges']:,} edge{'s' if c['edges'] != 1 else ''}"
+    if c["observed_edges"]:
+        edges += f" ({c['declared_edges']:,} declared, {c['observed_edges']:,} observed)"
+    return ", ".join(parts) + "; " + edges

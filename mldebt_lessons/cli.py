@@ -1,0 +1,273 @@
+"""The `mldebt` command: audit a system for hidden technical debt, trace a ripple, list lessons, print prompts.
+
+    mldebt audit [INPUT ...] [--code DIR] [--answers FILE] [--format text|markdown|json|prompt]
+                 [--output FILE] [--graph FILE.svg|FILE.png] [--fail-on LEVEL] [--top N]
+    mldebt ripple NODE [INPUT ...]
+    mldebt lessons
+    mldebt prompt LESSON
+    mldebt example
+
+With no input, each works on the course's toy world. Exit status: 0 audited, 1 findings at or
+above ``--fail-on``, 2 bad input or usage. A bad input gives one line on standard error, never a
+traceback (set MLDEBT_DEBUG=1 to see one for a suspected bug).
+
+Example
+-------
+>>> main(["lessons"])  # doctest: +ELLIPSIS
+01  §2 ... min  Entanglement...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import CourseInputError
+
+FORMATS = ("text", "markdown", "json", "prompt")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2)."""
+
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mldebt", description="Audit an ML or LLM system for the anti-patterns of 'Hidden "
+                     "Technical Debt in Machine Learning Systems' (Sculley et al., NeurIPS 2015), and learn "
+                     "them in the mldebt-lessons course. With no input file, every command works on the "
+                     "course's toy world, Larkspur.",
+                     epilog="Exit status: 0 audited; 1 findings at or above --fail-on; 2 bad input or usage.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def inputs(p):
+        p.add_argument("inputs", nargs="*", metavar="INPUT",
+                       help="a system manifest (.yaml/.yml/.json), OpenLineage events (.json/.jsonl) or a dbt "
+                            "manifest.json; the kind is recognised from the content")
+        p.add_argument("--manifest", action="append", default=[], metavar="FILE", help="a system manifest")
+        p.add_argument("--lineage", action="append", default=[], metavar="FILE",
+                       help="OpenLineage run events (.json or .jsonl): observed reads and writes")
+        p.add_argument("--dbt", action="append", default=[], metavar="FILE", help="a dbt manifest.json")
+        p.add_argument("--code", action="append", default=[], metavar="DIR",
+                       help="a folder of Python code, parsed with ast (never imported or run)")
+        p.add_argument("--toy", action="store_true", help="include the toy world (the default with no input)")
+
+    audit = sub.add_parser("audit", help="find and rank the hidden technical debt of a system",
+                           description="Find the hidden-technical-debt anti-patterns in a system and rank them: "
+                                       "which to pay down first. Inputs combine in one run.",
+                           epilog="Exit status: 0 audited; 1 findings at or above --fail-on; 2 bad input or usage.")
+    inputs(audit)
+    audit.add_argument("--answers", metavar="FILE", help="ML Test Score answers (YAML or JSON: data_1: automated, ...)")
+    audit.add_argument("--format", choices=FORMATS, default="text",
+                       help="text (default), markdown, json, or prompt (a paste-ready AI-tutor prompt)")
+    audit.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of the terminal")
+    audit.add_argument("--graph", metavar="FILE", help="draw the system with its hot spots (.svg or .png)")
+    audit.add_argument("--fail-on", choices=("low", "medium", "high", "critical"), metavar="LEVEL",
+                       help="exit 1 if any finding is at LEVEL or above (low, medium, high, critical); for CI")
+    audit.add_argument("--top", type=int, default=10, metavar="N", help="explain the first N findings (default 10)")
+
+    ripple = sub.add_parser("ripple", help="what a change to one node reaches",
+                            description="Say what a change to NODE reaches downstream, nearest first.")
+    ripple.add_argument("node", metavar="NODE", help="a node id, e.g. user_age")
+    inputs(ripple)
+
+    sub.add_parser("lessons", help="list the course's lessons", description="List the lessons, in course order.")
+
+    prompt = sub.add_parser("prompt", help="print a lesson's paste-ready AI-tutor prompt",
+                            description="Print a lesson's paste-ready AI-tutor prompt.")
+    prompt.add_argument("lesson", metavar="LESSON", help="a lesson id (01) or slug (entanglement_cace)")
+    prompt.add_argument("--results", default="", help="your own measured results, to include")
+
+    sub.add_parser("example", help="print the toy world's manifest (YAML), a starting point for your own",
+                   description="Print the toy world's manifest as YAML: a full example to copy and edit.")
+    return parser
+
+
+def _kind_of(path: str) -> str:
+    """'manifest', 'lineage' or 'dbt', by name and by content."""
+    from .audit.safeload import decode_text, parse_json, read_bytes
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "manifest"
+    if suffix == ".jsonl":
+        return "lineage"
+    from .audit.dbt import is_dbt
+    from .audit.openlineage import is_lineage
+    data = parse_json(decode_text(read_bytes(path), path), path)
+    if is_dbt(data):
+        return "dbt"
+    if is_lineage(data):
+        return "lineage"
+    return "manifest"
+
+
+def load_inputs(args):
+    """Every input of a command, combined into one System."""
+    from .audit.codescan import scan_directory
+    from .audit.dbt import load_dbt
+    from .audit.manifest import load_manifest
+    from .audit.openlineage import load_lineage
+    from .audit.toy import toy_system
+
+    manifests, lineage, dbt = list(args.manifest), list(args.lineage), list(args.dbt)
+    for path in args.inputs:
+        kind = _kind_of(path)
+        {"manifest": manifests, "lineage": lineage, "dbt": dbt}[kind].append(path)
+    anything = manifests or lineage or dbt or args.code
+    system = toy_system(measure=args.command == "audit") if args.toy or not anything else None
+    for path in manifests:
+        system = load_manifest(path, system)
+    for path in dbt:
+        system = load_dbt(path, system)
+    for path in lineage:
+        system = load_lineage(path, system)
+    if system is None:
+        from .audit.system import System
+        system = System(Path(args.code[0]).resolve().name or "code")
+    for folder in args.code:
+        facts = scan_directory(folder, system)
+        if system.code:  # several folders: add the counts up
+            for key in ("files", "ml_lines", "other_lines"):
+                system.code[key] += facts[key]
+            for key in ("thresholds", "hyperparameters", "dead_flags", "unread_config_keys", "unread_options",
+                        "datasets", "prototype_imports", "skipped"):
+                system.code[key] += facts[key]
+            for lang, n in facts["languages"].items():
+                system.code["languages"][lang] = system.code["languages"].get(lang, 0) + n
+            system.code["where"] += f", {folder}"
+        else:
+            system.code = facts
+        system.inputs.append(f"code in {folder} ({facts['files']:,} Python files parsed, never run"
+                             f"{'; ' + str(len(facts['skipped'])) + ' skipped' if facts['skipped'] else ''})")
+    return system
+
+
+def cmd_audit(args) -> int:
+    from .audit import audit_system
+    from .audit.mltestscore import check_answers
+    from .audit.ranking import at_or_above
+    from .audit.report import audit_tutor_prompt, json_report, markdown_report, text_report, write_report
+    from .audit.safeload import load_file
+
+    if args.top < 0:
+        raise _UsageError("mldebt audit: --top must be 0 or more (see mldebt audit --help)")
+    if args.graph and Path(args.graph).suffix.lower() not in (".svg", ".png"):
+        raise _UsageError(f"mldebt audit: --graph {args.graph}: expected a file name ending in .svg or .png")
+    system = load_inputs(args)
+    if args.answers:
+        data, _, name = load_file(args.answers)
+        if isinstance(data, dict) and "ml_test_score" in data and len(data) == 1:
+            data = data["ml_test_score"]
+        check_answers(data, name)
+        system.answers = {**(system.answers or {}), **data}
+    result = audit_system(system)
+    render = {"text": lambda r: text_report(r, top=args.top), "markdown": lambda r: markdown_report(r, top=args.top),
+              "json": json_report, "prompt": audit_tutor_prompt}[args.format]
+    text = render(result)
+    if args.graph:
+        from .audit.picture import save_picture
+        save_picture(result, args.graph)
+    if args.output:
+        write_report(text if text.endswith("\n") else text + "\n", args.output)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if args.fail_on and at_or_above(result.findings, args.fail_on):
+        n = len(at_or_above(result.findings, args.fail_on))
+        print(f"mldebt audit: {n} finding{'s' if n != 1 else ''} at or above {args.fail_on}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ripple(args) -> int:
+    from .audit.system import to_graph
+    from .graph import ripple, ripple_summary
+    system = load_inputs(args)
+    if args.node not in system.nodes:
+        from .errors import unknown_choice
+        if len(system.nodes) <= 40:
+            raise unknown_choice("node", args.node, sorted(system.nodes))
+        import difflib
+        close = difflib.get_close_matches(args.node, list(system.nodes)[:20000], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise CourseInputError(f"unknown node {args.node!r}{hint}; expected one of the system's "
+                               f"{len(system.nodes):,} node ids")
+    g = to_graph(system)
+    print(ripple_summary(g, args.node))
+    for r in ripple(g, args.node):
+        print(f"  {r.distance} hop{'s' if r.distance > 1 else ' '}  {r.kind:<9} {r.node}")
+    return 0
+
+
+def cmd_lessons(args) -> int:
+    from .lessons import LESSONS
+    for lesson in LESSONS.values():
+        print(f"{lesson.id}  {lesson.paper_section:<4} {lesson.minutes:>3} min  {lesson.title}  "
+              f"(notebooks/{lesson.notebook}; patterns: {', '.join(lesson.patterns)})")
+    return 0
+
+
+def cmd_prompt(args) -> int:
+    from .lessons import get_lesson
+    from .tutor import tutor_prompt
+    print(tutor_prompt(get_lesson(args.lesson), results=args.results))
+    return 0
+
+
+def cmd_example(args) -> int:
+    import yaml
+    from .audit.toy import toy_manifest
+    print("# The toy world's manifest, generated from the library's specs. Copy it and describe your own system.")
+    print("# Schema: mldebt_lessons/audit/manifest.schema.json")
+    print(yaml.safe_dump(toy_manifest(), sort_keys=False, allow_unicode=True, width=100), end="")
+    return 0
+
+
+COMMANDS = {"audit": cmd_audit, "ripple": cmd_ripple, "lessons": cmd_lessons, "prompt": cmd_prompt,
+            "example": cmd_example}
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        from .audit import gc_paused
+        with gc_paused():  # many small objects, no cycles: the collector only slows a large audit down
+            return COMMANDS[args.command](args)
+    except _UsageError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except CourseInputError as err:
+        print(f"mldebt {args.command}: {err}", file=sys.stderr)
+        return 2
+    except (RecursionError, MemoryError) as err:
+        print(f"mldebt: the input is too large or too deeply nested to read ({type(err).__name__})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mldebt: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("MLDEBT_DEBUG"):
+            raise
+        print(f"mldebt: internal error ({type(err).__name__}: {' '.join(str(err).split())[:200]}); please report "
+              "it, and set MLDEBT_DEBUG=1 to see the traceback", file=sys.stderr)
+        return 2
+
+
+def run() -> None:
+    """Entry point for ``python -m mldebt_lessons``."""
+    sys.exit(main())

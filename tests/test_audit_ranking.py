@@ -1,0 +1,113 @@
+"""Ranking (the documented rule) and the ML Test Score's 2017 arithmetic."""
+
+import math
+
+import pytest
+
+from mldebt_lessons.audit.detectors import Finding
+from mldebt_lessons.audit.mltestscore import (BANDS, TEST_KEYS, TESTS, band, check_answers, points_of, score,
+                                              score_text)
+from mldebt_lessons.audit.ranking import RULE, at_or_above, exposure, level_of, rank, reach
+from mldebt_lessons.audit.system import System, add_edge, add_node
+from mldebt_lessons.errors import CourseInputError
+
+
+def chain_system():
+    """src -> f -> m -> c1, c2 ; an orphan model with no owner and no monitoring."""
+    s = System("x")
+    for n, k in [("src", "source"), ("f", "feature"), ("m", "model"), ("c1", "consumer"), ("c2", "consumer")]:
+        add_node(s, n, k, {"owner": "team", "monitoring": ["x"]})
+    add_node(s, "orphan", "model", {})
+    for u, v in [("src", "f"), ("f", "m"), ("m", "c1"), ("m", "c2")]:
+        add_edge(s, u, v, declared=True)
+    return s
+
+
+def test_reach_is_the_number_of_nodes_downstream():
+    s = chain_system()
+    assert [reach(s, [n]) for n in ("src", "f", "m", "c1", "orphan")] == [4, 3, 2, 0, 0]
+    assert reach(s, ["f", "m"]) == 2  # the finding's own nodes are not counted
+    assert reach(s, []) == 0
+
+
+def test_exposure_grows_with_missing_owners_and_monitoring():
+    s = chain_system()
+    assert exposure(s, ["m"])[0] == 1.0
+    assert exposure(s, ["orphan"])[0] == 2.0
+    assert exposure(s, ["m", "orphan"])[0] == 1.5
+
+
+def test_score_is_severity_times_reach_factor_times_exposure():
+    s = chain_system()
+    [f] = rank([Finding("monitoring_gap", ["src"], "e")], s)
+    assert f.score == round(4 * (1 + math.log2(1 + 4)) * 1.0, 1)
+    assert f.why_score.endswith(f"= {f.score:g}") and "severity 4" in f.why_score and "4 nodes downstream" in f.why_score
+
+
+def test_blast_radius_severity_and_missing_ownership_each_outrank():
+    s = chain_system()
+    wide, narrow = Finding("fixed_threshold", ["src"], "e"), Finding("fixed_threshold", ["c1"], "e")
+    severe, mild = Finding("hidden_feedback_loop", ["m"], "e"), Finding("plain_old_data_smell", ["m"], "e")
+    unowned, owned = Finding("fixed_threshold", ["orphan"], "e"), Finding("fixed_threshold", ["c2"], "e")
+    ranked = rank([narrow, wide, mild, severe, owned, unowned], s)
+    assert [f.rank for f in ranked] == list(range(1, 7))
+    assert wide.rank < narrow.rank and severe.rank < mild.rank and unowned.rank < owned.rank
+
+
+def test_ties_break_by_severity_then_pattern_then_nodes_so_the_order_is_stable():
+    s = chain_system()
+    a, b = Finding("monitoring_gap", ["c2"], "e"), Finding("monitoring_gap", ["c1"], "e")
+    assert [f.nodes for f in rank([a, b], s)] == [("c1",), ("c2",)]
+
+
+def test_levels_and_fail_on():
+    assert [level_of(x) for x in (0, 5.9, 6, 12, 23.9, 24, 100)] == ["low", "low", "medium", "high", "high",
+                                                                    "critical", "critical"]
+    s = chain_system()
+    found = rank([Finding("hidden_feedback_loop", ["src", "orphan"], "e"), Finding("plain_old_data_smell", ["c1"], "e")], s)
+    assert [f.level for f in found] == ["critical", "low"]
+    assert len(at_or_above(found, "critical")) == 1 and len(at_or_above(found, "low")) == 2
+    assert "log2" in RULE and "severity" in RULE and "owner" in RULE and "monitoring" in RULE
+
+
+# --- ML Test Score ----------------------------------------------------------------------------------------------
+
+def test_there_are_28_tests_in_four_sections_of_seven():
+    assert len(TESTS) == 28 and len(set(TEST_KEYS)) == 28
+    for section in ("data", "model", "infra", "monitor"):
+        assert sum(1 for _, s, _ in TESTS if s == section) == 7
+
+
+def test_half_a_point_manual_one_point_automated_and_the_minimum_over_sections():
+    answers = {key: "automated" for key in TEST_KEYS}
+    answers.update({"monitor_1": "manual", "monitor_2": "no", "monitor_3": "manual"})
+    result = score(answers)
+    assert result.sections == {"data": 7.0, "model": 7.0, "infra": 7.0, "monitor": 5.0}
+    assert result.final == 5.0 and result.band == "strong levels of automated testing and monitoring"
+    assert result.unanswered == ()
+
+
+@pytest.mark.parametrize("final, expected", [(0, "research project"), (0.5, "not totally untested"),
+                                             (1, "not totally untested"), (1.5, "first pass at production"),
+                                             (2, "first pass at production"), (3, "reasonably tested"),
+                                             (5, "strong levels of automated testing and monitoring"),
+                                             (5.5, "exceptional levels of automated testing and monitoring")])
+def test_the_2017_bands(final, expected):
+    assert band(final) == expected
+
+
+def test_one_weak_section_caps_the_final_score():
+    answers = {k: "automated" for k in TEST_KEYS if not k.startswith("monitor")}
+    result = score(answers)
+    assert result.final == 0 and result.band == BANDS[0][1] and len(result.unanswered) == 7
+    assert "7 of 28 tests unanswered" in score_text(result)
+
+
+def test_answers_accept_numbers_and_words_and_reject_the_rest():
+    assert points_of(0.5) == points_of("manual") == 0.5 and points_of(True) == 1.0
+    with pytest.raises(CourseInputError) as caught:
+        check_answers({"data_1": "sometimes"})
+    assert "data_1" in str(caught.value) and "no, manual or automated" in str(caught.value)
+    with pytest.raises(CourseInputError) as caught:
+        check_answers({"data_9": "no"})
+    assert "did you mean 'data_" in str(caught.value)
