@@ -189,7 +189,7 @@ def effects_table(effects: list[ModelEffect]) -> list[dict]:
             "decisions flipped": f"{100 * e.decisions_flipped:.1f}%",
             "mean |score change|": (f"£{e.mean_abs_score_change:.2f}" if e.quality_metric.startswith("MAE")
                                     else f"{e.mean_abs_score_change:.4f}"),
-            "quality before -> after": f"{e.quality_metric} {e.quality_before:.3f} -> {e.quality_after:.3f}",
+            "quality before -> after": f"{e.quality_metric} {e.quality_before:.3f}\u00a0→\u00a0{e.quality_after:.3f}",
             "other inputs moved": f"{100 * e.other_inputs_shift:.1f}%"
                                   + (f" (most: {e.most_moved_input})" if e.most_moved_input else ""),
         })

@@ -37,7 +37,7 @@ class TestScoreWidget(w.VBox):
                 if s != section:
                     continue
                 toggle = w.ToggleButtons(options=CHOICES, value=answers.get(key, "no"),
-                                         style={"button_width": "80px"})
+                                         style={"button_width": "110px"})
                 toggle.observe(lambda _: self.refresh(), names="value")
                 self.toggles[key] = toggle
                 rows.append(w.HBox([toggle, w.HTML(f"{key}: {html.escape(text)}")]))
