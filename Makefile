@@ -31,6 +31,7 @@ test-browser: setup
 notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+		--ExecutePreprocessor.record_timing=False \
 		notebooks/*.ipynb
 
 bench: setup

@@ -92,22 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _kind_of(path: str) -> str:
-    """'manifest', 'lineage' or 'dbt', by name and by content."""
+def _classify(path: str):
+    """(kind, parsed JSON or None): 'manifest', 'lineage' or 'dbt', by name and by content.
+
+    A JSON file is parsed here once, and the parsed data is reused to load it.
+    """
     from .audit.safeload import decode_text, parse_json, read_bytes
     suffix = Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return "manifest"
+        return "manifest", None
     if suffix == ".jsonl":
-        return "lineage"
+        return "lineage", None
     from .audit.dbt import is_dbt
     from .audit.openlineage import is_lineage
     data = parse_json(decode_text(read_bytes(path), path), path)
     if is_dbt(data):
-        return "dbt"
+        return "dbt", data
     if is_lineage(data):
-        return "lineage"
-    return "manifest"
+        return "lineage", data
+    return "manifest", data
 
 
 def load_inputs(args):
@@ -118,18 +121,25 @@ def load_inputs(args):
     from .audit.openlineage import load_lineage
     from .audit.toy import toy_system
 
-    manifests, lineage, dbt = list(args.manifest), list(args.lineage), list(args.dbt)
+    from .audit.dbt import dbt_from_data
+    from .audit.manifest import manifest_from_data
+    from .audit.openlineage import events_from_data, lineage_from_events
+
+    # (path, parsed JSON or None) for each kind; files named by their flag are read by their loader.
+    manifests = [(p, None) for p in args.manifest]
+    lineage, dbt = [(p, None) for p in args.lineage], [(p, None) for p in args.dbt]
     for path in args.inputs:
-        kind = _kind_of(path)
-        {"manifest": manifests, "lineage": lineage, "dbt": dbt}[kind].append(path)
+        kind, data = _classify(path)
+        {"manifest": manifests, "lineage": lineage, "dbt": dbt}[kind].append((path, data))
     anything = manifests or lineage or dbt or args.code
     system = toy_system(measure=args.command == "audit") if args.toy or not anything else None
-    for path in manifests:
-        system = load_manifest(path, system)
-    for path in dbt:
-        system = load_dbt(path, system)
-    for path in lineage:
-        system = load_lineage(path, system)
+    for path, data in manifests:
+        system = load_manifest(path, system) if data is None else manifest_from_data(data, path, {}, system)
+    for path, data in dbt:
+        system = load_dbt(path, system) if data is None else dbt_from_data(data, path, system)
+    for path, data in lineage:
+        system = (load_lineage(path, system) if data is None
+                  else lineage_from_events(events_from_data(data, path), path, system))
     if system is None:
         from .audit.system import System
         system = System(Path(args.code[0]).resolve().name or "code")

@@ -104,7 +104,7 @@ def change_summary(world: World, model: str, change: str, outcomes: list[Consume
                      f"{100 * o.share_after:.1f}% of the best possible ({o.unit}: {o.value_before:,.1f} -> "
                      f"{o.value_after:,.1f}), and nothing raised an error.")
     if not silent:
-        parts.append(f"Nobody else reads {model}, so nothing broke.")
+        parts.append(f"Nobody else reads {model}, so nothing broke silently.")
     undeclared = undeclared_readers(declared_consumers(world.graph), observed_reads(world, days=1))[model].undeclared
     if undeclared:
         parts.append(f"The access log shows {', '.join(undeclared)} reading {model}; nobody declared it.")

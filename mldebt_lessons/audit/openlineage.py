@@ -56,13 +56,17 @@ def read_events(path: str | Path) -> tuple[list[dict], str]:
         if not events:
             raise CourseInputError(f"{name}: no events; expected one OpenLineage run event per line")
         return events, name
-    data = parse_json(text, name)
+    return events_from_data(parse_json(text, name), name), name
+
+
+def events_from_data(data: object, name: str) -> list[dict]:
+    """The checked events in parsed JSON: one event, or a list of them."""
     events = data if isinstance(data, list) else [data]
     for i, event in enumerate(events):
         _check_event(event, f"{name} event {i + 1}" if isinstance(data, list) else name)
     if not events:
         raise CourseInputError(f"{name}: an empty list; expected OpenLineage run events")
-    return events, name
+    return events
 
 
 def _check_event(event, where: str) -> None:
