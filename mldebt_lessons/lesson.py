@@ -82,6 +82,27 @@ class Lesson:
         return f"{self.id}_{self.slug}.ipynb"
 
 
+def check_best_choice(answer: Any, scores: dict, right: str, close: str, unknown: str) -> Feedback:
+    """Feedback for "which choice scores highest?": ``scores`` maps each choice to its measured value.
+
+    ``right`` and ``close`` are templates filled with ``choice`` and ``value``; ``unknown`` is said when
+    the answer is not a choice at all.
+
+    >>> check_best_choice("b", {"a": 1.0, "b": 2.0}, "{choice}: {value}", "{choice} only {value}", "?").ok
+    True
+    """
+    best = max(scores, key=lambda choice: (scores[choice], str(choice)))
+    try:
+        known = answer in scores
+    except TypeError:  # an unhashable answer, such as a list
+        known = False
+    if known and answer == best:
+        return Feedback(True, right.format(choice=best, value=scores[best]))
+    if known:
+        return Feedback(False, close.format(choice=answer, value=scores[answer]))
+    return Feedback(False, unknown)
+
+
 def _all_exercises() -> dict[str, Exercise]:
     from .lessons import LESSONS  # the registry imports this module, so look it up late
     return {e.id: e for lesson in LESSONS.values() for e in lesson.exercises}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..lesson import Exercise, Feedback, Lesson, Option, Question
+from ..lesson import Exercise, Feedback, Lesson, Option, Question, check_best_choice
 
 
 def _world():
@@ -27,20 +27,13 @@ def _check_chain(answer) -> Feedback:
     return Feedback(False, "give the chain as a tuple of model names, first model first.")
 
 
-def _best_home_improvement():
+def _check_best_home(answer) -> Feedback:
     from ..cascade import IMPROVEMENTS
     gains = {i: _result(i, "cascade").home_auc for i in IMPROVEMENTS if i != "none"}
-    return max(gains, key=gains.get), gains
-
-
-def _check_best_home(answer) -> Feedback:
-    best, gains = _best_home_improvement()
-    if answer == best:
-        return Feedback(True, f"'{best}' lifts fraud_model's AUC at home to {gains[best]:.3f}: "
-                              "the change its owners would be proudest of.")
-    if answer in gains:
-        return Feedback(False, f"'{answer}' gives {gains[answer]:.3f} at home; another improvement gives more.")
-    return Feedback(False, f"give one of: {', '.join(gains)}.")
+    return check_best_choice(
+        answer, gains, "'{choice}' lifts fraud_model's AUC at home to {value:.3f}: the change its owners "
+        "would be proudest of.", "'{choice}' gives {value:.3f} at home; another improvement gives more.",
+        f"give one of: {', '.join(gains)}.")
 
 
 def _deadlock_numbers():
@@ -82,19 +75,12 @@ def _check_retrain(answer) -> Feedback:
     return Feedback(False, "subtract the 'none' result's spain_auc from the 'feature' + 'cascade_retrained' one.")
 
 
-def _best_remedy():
-    results = {a: _result("feature", a).spain_caught for a in ("market_feature", "separate")}
-    return max(results, key=results.get), results
-
-
 def _check_remedy(answer) -> Feedback:
-    best, results = _best_remedy()
-    if answer == best:
-        return Feedback(True, f"'{best}' catches {results[best]:.1%} of Spain's fraud after the improvement, "
-                              "and no change to fraud_model can move it.")
-    if answer in results:
-        return Feedback(False, f"'{answer}' catches {results[answer]:.1%}; the other remedy catches more.")
-    return Feedback(False, "give one of the two remedies: market_feature or separate.")
+    caught = {a: _result("feature", a).spain_caught for a in ("market_feature", "separate")}
+    return check_best_choice(
+        answer, caught, "'{choice}' catches {value:.1%} of Spain's fraud after the improvement, and no change "
+        "to fraud_model can move it.", "'{choice}' catches {value:.1%}; the other remedy catches more.",
+        "give one of the two remedies: market_feature or separate.")
 
 
 EXERCISES = (

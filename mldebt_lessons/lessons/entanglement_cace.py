@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from ..lesson import Exercise, Feedback, Lesson, Option, Question
+from ..lesson import Exercise, Feedback, Lesson, Option, Question, check_best_choice
 
 
 def _world():
@@ -68,22 +68,16 @@ def _check_skew_vs_retrain(answer) -> Feedback:
     return Feedback(False, "measure both modes with measure_cace and read churn_model's decisions_flipped.")
 
 
-def _most_entangling_change():
+def _check_other_inputs(answer) -> Feedback:
     from ..cace import measure_cace
     from ..features import changes_for
     shifts = {c: next(e for e in measure_cace(_world(), "user_age", c, "retrained")
                       if e.model == "churn_model").other_inputs_shift for c in changes_for("user_age")}
-    return max(shifts, key=shifts.get), shifts
-
-
-def _check_other_inputs(answer) -> Feedback:
-    best, shifts = _most_entangling_change()
-    if answer == best:
-        return Feedback(True, f"'{best}' moved the churn model's weights on its other inputs by {shifts[best]:.1%}: "
-                              "the model now leans differently on inputs nobody touched.")
-    if answer in shifts:
-        return Feedback(False, f"'{answer}' moved them by {shifts[answer]:.1%}; one change moves them more.")
-    return Feedback(False, f"give one of the changes user_age can take: {', '.join(shifts)}.")
+    return check_best_choice(
+        answer, shifts, "'{choice}' moved the churn model's weights on its other inputs by {value:.1%}: the "
+        "model now leans differently on inputs nobody touched.",
+        "'{choice}' moved them by {value:.1%}; one change moves them more.",
+        f"give one of the changes user_age can take: {', '.join(shifts)}.")
 
 
 def _worst_homepage_change():
