@@ -23,7 +23,7 @@ from .lineage import observed_reads
 from .visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, change_description, check_output_change,
                          declared_consumers, measure_output_change, outcomes_text, undeclared_readers)
 from .visibility_view import SILENT_COLOUR, TOLD_COLOUR, all_views, outcomes_html, reader_picture, told_readers
-from .widgets import QuietRefresh
+from .widgets import Explorer
 from .world import World, build_world
 
 LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> the model whose output changed; "
@@ -38,7 +38,7 @@ TELL_LABEL = "tell undeclared readers too"
 TELL_TOOLTIP = "The owner tells every reader the access log shows, declared or not."
 
 
-class ConsumerExplorer(QuietRefresh, w.VBox):
+class ConsumerExplorer(Explorer, w.VBox):
     """Pick a model and an output change; watch declared consumers adapt and the undeclared one break."""
 
     def __init__(self, world: World | None = None, model: str = "churn_model", change: str = "rescale",
@@ -78,13 +78,8 @@ class ConsumerExplorer(QuietRefresh, w.VBox):
     def refresh(self) -> None:
         """Redraw for the current selection: look up, recolour, done."""
         view = self._views[(self.model.value, self.change.value, self.tell.value)]
-        self.picture.paint(view.fills, view.notes, view.lit_edges)
-        self.image.value = self.picture.svg()
         help_text = change_description(self.model.value, self.change.value)
-        self.change_help.value = f"<small>{html.escape(help_text)}</small>"
-        self.summary.value = f"<b>{html.escape(view.summary)}</b>"
-        self.table.value = outcomes_html(view.table_rows)
-        self.view = view
+        self.show(self.picture, view, outcomes_html(view.table_rows), f"<small>{html.escape(help_text)}</small>")
 
     def results_text(self) -> str:
         """The current selection, what the access log shows, and every measured outcome, for an AI tutor."""

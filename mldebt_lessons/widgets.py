@@ -33,8 +33,11 @@ LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> 
           "decisions flipped; white: no change. Dark arrows trace the ripple. Each box also says its number.")
 
 
-class QuietRefresh:
-    """For widgets with several controls: ``select`` sets them all, then refreshes once."""
+class Explorer:
+    """What the lessons' explorers share: ``select`` sets several controls and refreshes once, and
+    ``show`` puts a view (picture, summary, table) on screen. Subclasses have ``image``,
+    ``summary``, ``table`` (and may have ``change_help``) widgets and a ``refresh`` method.
+    """
 
     _quiet = False
 
@@ -51,8 +54,18 @@ class QuietRefresh:
         finally:
             self._quiet = outer
 
+    def show(self, picture: GraphPicture, view, table: str, help_html: str | None = None) -> None:
+        """Recolour ``picture`` for ``view`` and put it, its summary and ``table`` on screen."""
+        picture.paint(view.fills, view.notes, getattr(view, "lit_edges", frozenset()))
+        self.image.value = picture.svg()
+        if help_html is not None:
+            self.change_help.value = help_html
+        self.summary.value = f"<b>{html.escape(view.summary)}</b>"
+        self.table.value = table
+        self.view = view
 
-class CaceExplorer(QuietRefresh, w.VBox):
+
+class CaceExplorer(Explorer, w.VBox):
     """Pick a feature, a change and a mode; watch the measured ripple through Larkspur."""
 
     def __init__(self, world: World | None = None, feature: str = "user_age", change: str = "units",
@@ -102,12 +115,7 @@ class CaceExplorer(QuietRefresh, w.VBox):
     def refresh(self) -> None:
         """Redraw for the current selection: look up, recolour, done."""
         view = cace_view(self.world, self.feature.value, self.change.value, self.mode.value)
-        self.picture.paint(view.fills, view.notes, view.lit_edges)
-        self.image.value = self.picture.svg()
-        self.change_help.value = f"<small>{CHANGES[self.change.value]}</small>"
-        self.summary.value = f"<b>{view.summary}</b>"
-        self.table.value = table_html(view.table_rows)
-        self.view = view
+        self.show(self.picture, view, table_html(view.table_rows), f"<small>{CHANGES[self.change.value]}</small>")
 
     def results_text(self) -> str:
         """The current selection and its measured effects, as text for an AI tutor."""
@@ -148,7 +156,7 @@ def slider_message(value: int) -> str:
     return f"The slider says <b>{value}</b>. If this number follows the slider, widgets work."
 
 
-class CascadeExplorer(w.VBox):
+class CascadeExplorer(Explorer, w.VBox):
     """Improve fraud_model; watch what happens at home, in Spain, and in the review queue."""
 
     def __init__(self, world: World | None = None, improvement: str = "feature", architecture: str = "cascade"):
@@ -174,26 +182,26 @@ class CascadeExplorer(w.VBox):
                   f"<span style='background:{blend(EFFECT_COLOUR, 0.6)};padding:0 6px'>vermillion</span> worse, "
                   "white unchanged; each box also says its numbers.</small>")
         super().__init__([self.improvement, self.architecture, self.image, w.HTML(legend), self.summary, self.table])
-        self.improvement.observe(lambda _: self.refresh(), names="value")
-        self.architecture.observe(lambda _: self.refresh(), names="value")
+        self.improvement.observe(self._on_change, names="value")
+        self.architecture.observe(self._on_change, names="value")
         self.refresh()
 
     def __repr__(self) -> str:
         return "CascadeExplorer(live widget: run the notebook to use it)"
 
     def select(self, improvement: str, architecture: str) -> None:
-        """Set both controls, as a learner would (each change refreshes)."""
-        self.improvement.value = improvement
-        self.architecture.value = architecture
+        """Set both controls, as a learner would, and refresh once."""
+        from .cascade import check_choice
+        check_choice(improvement, architecture)
+        with self._quietly():
+            self.improvement.value = improvement
+            self.architecture.value = architecture
+        self.refresh()
 
     def refresh(self) -> None:
         view = cascade_view_for(self.world, self.improvement.value, self.architecture.value)
         picture = self.pictures[view.graph_key]
-        picture.paint(view.fills, view.notes)
-        self.image.value = picture.svg()
-        self.summary.value = f"<b>{html.escape(view.summary)}</b>"
-        self.table.value = rows_html(view.rows)
-        self.view = view
+        self.show(picture, view, rows_html(view.rows))
 
     def results_text(self) -> str:
         """The current setting and its measured numbers, as text for an AI tutor."""

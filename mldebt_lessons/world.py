@@ -37,26 +37,31 @@ class Market:
 
 @dataclass(eq=False)
 class World:
-    """Everything about the shop for one seed. Treat it as read-only: it is shared and cached."""
+    """Everything about the shop for one seed. Treat it as read-only: it is shared and cached.
+
+    ``raw``, ``truth``, ``labels``, ``train_rows``, ``test_rows`` and ``features`` are the home
+    market's; ``markets`` has every market, by name.
+    """
 
     seed: int
-    raw: dict[str, np.ndarray]
-    truth: dict[str, np.ndarray]
-    labels: dict[str, np.ndarray]
-    train_rows: np.ndarray
-    test_rows: np.ndarray
-    reference: dict[str, dict]
-    features: dict[str, np.ndarray]
+    home: Market
+    reference: dict[str, dict]  # statistics of the home training rows, used by every market's features
     models: dict[str, ShopModel]  # in dependency order: a model comes after the models it reads
     graph: nx.DiGraph
     new_market: Market
     company: str = COMPANY
 
+    raw = property(lambda self: self.home.raw)
+    truth = property(lambda self: self.home.truth)
+    labels = property(lambda self: self.home.labels)
+    train_rows = property(lambda self: self.home.train_rows)
+    test_rows = property(lambda self: self.home.test_rows)
+    features = property(lambda self: self.home.features)
+
     @property
     def markets(self) -> dict[str, Market]:
         """Every market by name; "home" is the original shop."""
-        home = Market("home", self.raw, self.truth, self.labels, self.train_rows, self.test_rows, self.features)
-        return {"home": home, self.new_market.name: self.new_market}
+        return {"home": self.home, self.new_market.name: self.new_market}
 
     @property
     def train_table(self) -> dict[str, np.ndarray]:
@@ -112,8 +117,7 @@ def make_world(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> Worl
     new_market = make_market(seed, reference)
     home = Market("home", raw, truth, labels, train_rows, test_rows, features)
     models = fit_models({"home": home, new_market.name: new_market}, seed)
-    return World(seed, raw, truth, labels, train_rows, test_rows, reference, features, models, shop_graph(),
-                 new_market)
+    return World(seed, home, reference, models, shop_graph(), new_market)
 
 
 def make_market(seed: int, reference: dict[str, dict], n_users: int = NEW_MARKET_USERS) -> Market:

@@ -49,7 +49,7 @@ def test_default_state_shows_user_age_in_months_without_retraining(explorer, wor
     assert tuple(explorer.change.options) == changes_for("user_age")
     assert explorer.image.value == explorer.picture.svg()
     assert explorer.view == cace_view(world, "user_age", "units", "serving")
-    assert explorer.summary.value == f"<b>{explorer.view.summary}</b>"
+    assert explorer.summary.value == f"<b>{html.escape(explorer.view.summary)}</b>"
     assert explorer.table.value == table_html(explorer.view.table_rows)
     assert "no (control)" in explorer.table.value and "recommender" in explorer.table.value
     assert html.escape(CHANGES["units"]) in explorer.change_help.value

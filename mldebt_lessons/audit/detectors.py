@@ -162,6 +162,15 @@ def _names(nodes, limit: int = 6) -> str:
     return shown + (f" and {len(nodes) - limit:,} more" if len(nodes) > limit else "")
 
 
+def _places(items: list[dict], extra: str = "", limit: int = 3) -> str:
+    """Where in the code: the first ``limit`` items as "file line N", then "..." if there are more.
+
+    ``extra`` names one more key of each item to show in brackets.
+    """
+    shown = ", ".join(f"{i['file']} line {i['line']}" + (f" ({i[extra]})" if extra else "") for i in items[:limit])
+    return shown + (" ..." if len(items) > limit else "")
+
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 
@@ -322,10 +331,10 @@ def static_analysis_gap(ctx: Context) -> list[Finding]:
                       and not d["intermediate"]]
         if undeclared:
             names = list(dict.fromkeys(d["name"] for d in undeclared))
-            where = ", ".join(f"{d['file']} line {d['line']}" for d in undeclared[:3])
+            where = _places(undeclared)
             out.append(Finding("static_analysis_gap", [],
                                f"the code reads {_plural(len(names), 'dataset')} no manifest declares "
-                               f"({_names(names, 4)}; at {where}{' ...' if len(undeclared) > 3 else ''})."))
+                               f"({_names(names, 4)}; at {where})."))
     return out
 
 
@@ -544,8 +553,8 @@ def prototype_smell(ctx: Context) -> list[Finding]:
     imports = (ctx.system.code or {}).get("prototype_imports", [])
     if imports:
         where = ", ".join(f"{i['module']} ({i['file']} line {i['line']})" for i in imports[:3])
-        out.append(Finding("prototype_smell", [], f"the code imports from prototypes: {where}"
-                           f"{' ...' if len(imports) > 3 else ''}."))
+        where += " ..." if len(imports) > 3 else ""
+        out.append(Finding("prototype_smell", [], f"the code imports from prototypes: {where}."))
     return out
 
 
@@ -613,7 +622,7 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
             parts.append(f"model '{m}' decides at a fixed threshold of {threshold['value']:g}, {how}"
                          f"{'' if 'set_by' in threshold else ' (the manifest does not say how it was set)'}")
         if seen:
-            parts.append("hard-coded at " + ", ".join(f"{t['file']} line {t['line']} ({t['how']})" for t in seen[:3]))
+            parts.append("hard-coded at " + _places(seen, "how"))
         retrain = ctx.facts(m).get("retraining")
         stale = ("it is retrained " + retrain + ", and each retraining shifts the scores under it"
                  if retrain in ("scheduled", "continuous") else "each retraining shifts the scores under it")
@@ -621,9 +630,8 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
                            "decisions drifts unless someone re-picks it.",
                            severity=4 if retrain in ("scheduled", "continuous") else 0))
     if loose:
-        where = ", ".join(f"{t['file']} line {t['line']} ({t['how']})" for t in loose[:3])
         out.append(Finding("fixed_threshold", [], f"{_plural(len(loose), 'hard-coded threshold')} compared with "
-                           f"scores in the code: {where}{' ...' if len(loose) > 3 else ''}."))
+                           f"scores in the code: {_places(loose, 'how')}."))
     return out
 
 
