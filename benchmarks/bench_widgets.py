@@ -23,16 +23,16 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
+import ipywidgets as w  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
-import ipywidgets as w  # noqa: E402
 
-from mldebt_lessons.cace import MODES  # noqa: E402
-from mldebt_lessons.drawing import layered_layout  # noqa: E402
-from mldebt_lessons.features import FEATURES, changes_for  # noqa: E402
-from mldebt_lessons.ripple_view import cace_view  # noqa: E402
-from mldebt_lessons.widgets import CaceExplorer  # noqa: E402
-from mldebt_lessons.world import build_world  # noqa: E402
+from mldebt_lessons.course.drawing import layered_layout
+from mldebt_lessons.lessons.entanglement_cace.experiment import MODES
+from mldebt_lessons.lessons.entanglement_cace.view import cace_view
+from mldebt_lessons.lessons.entanglement_cace.widget import CaceExplorer
+from mldebt_lessons.shop.features import FEATURES, changes_for
+from mldebt_lessons.shop.world import build_world
 
 TARGET_P95_MS = 25.0
 
@@ -69,10 +69,16 @@ def report(name: str, times: list[float]) -> float:
 
 def explorers(world):
     """Each lesson's main widget and the controls a learner changes, one at a time."""
-    from mldebt_lessons.cascade import ARCHITECTURES, IMPROVEMENTS
-    from mldebt_lessons.visibility import CHANGEABLE_MODELS, OUTPUT_CHANGES
-    from mldebt_lessons.visibility_widgets import ConsumerExplorer
-    from mldebt_lessons.widgets import CascadeExplorer
+    from mldebt_lessons.lessons.correction_cascades.experiment import (
+        ARCHITECTURES,
+        IMPROVEMENTS,
+    )
+    from mldebt_lessons.lessons.correction_cascades.widget import CascadeExplorer
+    from mldebt_lessons.lessons.undeclared_consumers.experiment import (
+        CHANGEABLE_MODELS,
+        OUTPUT_CHANGES,
+    )
+    from mldebt_lessons.lessons.undeclared_consumers.widget import ConsumerExplorer
 
     cace = CaceExplorer(world)
     yield "lesson 01: CaceExplorer", [(cace.feature, [f.name for f in FEATURES]), (cace.mode, list(MODES))]

@@ -2,7 +2,7 @@
 measured on Larkspur, a small but real ML system.
 
 Importing the package is cheap: modules load what they need when they are used.
-Start with :func:`mldebt_lessons.world.build_world`.
+Start with :func:`mldebt_lessons.shop.world.build_world`.
 """
 
 from .errors import CourseInputError, show_course_errors_briefly

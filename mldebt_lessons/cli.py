@@ -80,12 +80,28 @@ def build_parser() -> argparse.ArgumentParser:
     ripple.add_argument("node", metavar="NODE", help="a node id, e.g. user_age")
     inputs(ripple)
 
-    sub.add_parser("lessons", help="list the course's lessons", description="List the lessons, in course order.")
+    lessons = sub.add_parser("lessons", help="list the course's lessons", description="List the lessons, in course "
+                             "order: the course map, generated from the lesson registry.")
+    lessons.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+
+    claims = sub.add_parser("claims", help="measure the lessons' claims across many worlds",
+                            description="Measure every claim of the named lessons (all by default) in N worlds "
+                                        "(seeds from a fixed list that starts with 2015) and say at how many each "
+                                        "holds.",
+                            epilog="Exit status: 0 every headline claim holds in every world; 1 one does not; "
+                                   "2 bad usage.")
+    claims.add_argument("lessons", nargs="*", metavar="LESSON", help="a lesson id (01) or slug; default: all")
+    claims.add_argument("--seeds", type=int, default=20, metavar="N", help="how many worlds (1 to 20; default 20)")
+    claims.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    claims.add_argument("--save", action="store_true",
+                        help="also write each lesson's results to claims.json in its folder, for its notebook")
 
     prompt = sub.add_parser("prompt", help="print a lesson's paste-ready AI-tutor prompt",
                             description="Print a lesson's paste-ready AI-tutor prompt.")
     prompt.add_argument("lesson", metavar="LESSON", help="a lesson id (01) or slug (entanglement_cace)")
     prompt.add_argument("--results", default="", help="your own measured results, to include")
+    prompt.add_argument("--quiz", action="store_true",
+                        help="print the lesson's quiz-me prompt instead: the tutor asks the questions one at a time")
 
     sub.add_parser("example", help="print the toy world's manifest (YAML), a starting point for your own",
                    description="Print the toy world's manifest as YAML: a full example to copy and edit.")
@@ -116,14 +132,10 @@ def _classify(path: str):
 def load_inputs(args):
     """Every input of a command, combined into one System."""
     from .audit.codescan import scan_directory
-    from .audit.dbt import load_dbt
-    from .audit.manifest import load_manifest
-    from .audit.openlineage import load_lineage
+    from .audit.dbt import dbt_from_data, load_dbt
+    from .audit.manifest import load_manifest, manifest_from_data
+    from .audit.openlineage import events_from_data, lineage_from_events, load_lineage
     from .audit.toy import toy_system
-
-    from .audit.dbt import dbt_from_data
-    from .audit.manifest import manifest_from_data
-    from .audit.openlineage import events_from_data, lineage_from_events
 
     # (path, parsed JSON or None) for each kind; files named by their flag are read by their loader.
     manifests = [(p, None) for p in args.manifest]
@@ -165,7 +177,13 @@ def cmd_audit(args) -> int:
     from .audit import audit_system
     from .audit.mltestscore import check_answers
     from .audit.ranking import at_or_above
-    from .audit.report import audit_tutor_prompt, json_report, markdown_report, text_report, write_report
+    from .audit.report import (
+        audit_tutor_prompt,
+        json_report,
+        markdown_report,
+        text_report,
+        write_report,
+    )
     from .audit.safeload import load_file
 
     if args.top < 0:
@@ -198,8 +216,9 @@ def cmd_audit(args) -> int:
 
 
 def cmd_ripple(args) -> int:
+    from mldebt_lessons.shop.graph import ripple, ripple_summary
+
     from .audit.system import to_graph
-    from .graph import ripple, ripple_summary
     system = load_inputs(args)
     if args.node not in system.nodes:
         from .errors import unknown_choice
@@ -218,22 +237,55 @@ def cmd_ripple(args) -> int:
 
 
 def cmd_lessons(args) -> int:
-    from .lessons import LESSONS
-    for lesson in LESSONS.values():
-        print(f"{lesson.id}  {lesson.paper_section:<4} {lesson.minutes:>3} min  {lesson.title}  "
-              f"(notebooks/{lesson.notebook}; patterns: {', '.join(lesson.patterns)})")
+    import json
+
+    from mldebt_lessons.lessons import course_map
+    lessons = course_map()
+    if args.format == "json":
+        print(json.dumps({"lessons": lessons}, indent=1, ensure_ascii=False))
+        return 0
+    for lesson in lessons:
+        print(f"{lesson['id']}  {lesson['section']:<5} {lesson['minutes']:>3} min  {lesson['title']}  "
+              f"({lesson['notebook']}; patterns: {', '.join(lesson['patterns']) or 'all of them'})")
     return 0
 
 
+def cmd_claims(args) -> int:
+    import json
+
+    from mldebt_lessons.course.claims import SEEDS, claims_text, measure_claims, save_results
+    from mldebt_lessons.lessons import CLAIMS, get_lesson, lesson_folder
+    if not 1 <= args.seeds <= len(SEEDS):
+        raise _UsageError(f"mldebt claims: --seeds takes a whole number from 1 to {len(SEEDS)}, not {args.seeds}")
+    ids = [get_lesson(key).id for key in args.lessons] or list(CLAIMS)
+    results = measure_claims({i: CLAIMS[i] for i in dict.fromkeys(ids)}, seeds=SEEDS[:args.seeds])
+    if args.save:
+        for i in dict.fromkeys(ids):
+            save_results([r for r in results if r.lesson == i], lesson_folder(i) / "claims.json")
+    if args.format == "json":
+        print(json.dumps([r.as_dict() for r in results], indent=1, ensure_ascii=False))
+    else:
+        print(claims_text(results))
+        failed = [r for r in results if not r.ok]
+        print(f"\n{len(results)} claims in {args.seeds} worlds: "
+              + (f"{len(failed)} headline claim(s) fail somewhere." if failed else "every headline claim holds in all."))
+    return 0 if all(r.ok for r in results) else 1
+
+
 def cmd_prompt(args) -> int:
-    from .lessons import get_lesson
-    from .tutor import tutor_prompt
-    print(tutor_prompt(get_lesson(args.lesson), results=args.results))
+    from mldebt_lessons.course.tutor import quiz_prompt, tutor_prompt
+    from mldebt_lessons.lessons import get_lesson, saved_claims
+    lesson = get_lesson(args.lesson)
+    if args.quiz:
+        print(quiz_prompt(lesson))
+    else:
+        print(tutor_prompt(lesson, results=args.results, claims=saved_claims(lesson.id)))
     return 0
 
 
 def cmd_example(args) -> int:
     import yaml
+
     from .audit.toy import toy_manifest
     print("# The toy world's manifest, generated from the library's specs. Copy it and describe your own system.")
     print("# Schema: mldebt_lessons/audit/manifest.schema.json")
@@ -241,8 +293,8 @@ def cmd_example(args) -> int:
     return 0
 
 
-COMMANDS = {"audit": cmd_audit, "ripple": cmd_ripple, "lessons": cmd_lessons, "prompt": cmd_prompt,
-            "example": cmd_example}
+COMMANDS = {"audit": cmd_audit, "ripple": cmd_ripple, "lessons": cmd_lessons, "claims": cmd_claims,
+            "prompt": cmd_prompt, "example": cmd_example}
 
 
 def main(argv=None) -> int:

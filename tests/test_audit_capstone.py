@@ -4,12 +4,20 @@ import time
 
 import pytest
 
-from mldebt_lessons.audit.capstone import (CAPSTONE, EXERCISES, STARTER_MANIFEST, audit_text, check,
-                                           findings_by_pattern, hot_spots_text, show_exercise, toy_audit)
 from mldebt_lessons.audit.mltestscore import TEST_KEYS
-from mldebt_lessons.audit.score_widget import TestScoreWidget
 from mldebt_lessons.audit.toy import toy_answers, toy_manifest
 from mldebt_lessons.errors import CourseInputError
+from mldebt_lessons.lessons import check, show_exercise
+from mldebt_lessons.lessons.audit_your_system.lesson import (
+    EXERCISES,
+    LESSON,
+    STARTER_MANIFEST,
+    audit_text,
+    findings_by_pattern,
+    hot_spots_text,
+    toy_audit,
+)
+from mldebt_lessons.lessons.audit_your_system.widget import TestScoreWidget
 
 WRONG = {
     "90.1": ["accounts_db_x", "homepage", 3],
@@ -37,10 +45,10 @@ def test_every_solution_passes_and_wrong_answers_fail_with_a_message(exercise, m
 
 
 def test_the_capstone_follows_the_lesson_template_data():
-    assert len(CAPSTONE.exercises) in range(3, 6) and len(CAPSTONE.quiz) >= 5
-    for question in CAPSTONE.quiz:
+    assert len(LESSON.exercises) in range(3, 6) and len(LESSON.quiz) >= 5
+    for question in LESSON.quiz:
         assert sum(o.correct for o in question.options) == 1 and all(o.feedback for o in question.options)
-    explain, walk, audit = (p.lower() for p in CAPSTONE.tutor_prompts)
+    explain, walk, audit = (p.lower() for p in LESSON.tutor_prompts)
     assert "explain" in explain and "one paragraph" in explain and "walk me through" in walk
     assert "audit" in audit and "prioritise" in audit
 

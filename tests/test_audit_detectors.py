@@ -1,13 +1,23 @@
 """Every detector: a positive case that shows the pattern, and the clean system as its control."""
 
 import pytest
+from audit_helpers import (
+    clean_manifest,
+    findings_of,
+    good_model,
+    patterns_in,
+    system_of,
+)
 
 from mldebt_lessons.audit.codescan import scan_sources
-from mldebt_lessons.audit.detectors import DETECTORS, detect, strongly_connected, topological
+from mldebt_lessons.audit.detectors import (
+    DETECTORS,
+    detect,
+    strongly_connected,
+    topological,
+)
 from mldebt_lessons.audit.openlineage import lineage_from_events
 from mldebt_lessons.audit.patterns import PATTERNS
-
-from audit_helpers import clean_manifest, findings_of, good_model, patterns_in, system_of
 
 
 def spoil(change):

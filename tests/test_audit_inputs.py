@@ -4,19 +4,23 @@ import json
 from pathlib import Path
 
 import pytest
+from audit_helpers import clean_manifest
 
 from mldebt_lessons.audit import audit_system
 from mldebt_lessons.audit.codescan import scan_directory, scan_sources
 from mldebt_lessons.audit.dbt import dbt_from_data, is_dbt, load_dbt
-from mldebt_lessons.audit.manifest import SCHEMA_PATH, load_manifest, manifest_from_text, manifest_schema
+from mldebt_lessons.audit.manifest import (
+    SCHEMA_PATH,
+    load_manifest,
+    manifest_from_text,
+    manifest_schema,
+)
 from mldebt_lessons.audit.mltestscore import TEST_KEYS
 from mldebt_lessons.audit.openlineage import is_lineage, load_lineage
 from mldebt_lessons.audit.safeload import json_depth, parse_text
 from mldebt_lessons.audit.schema import compile_schema
 from mldebt_lessons.audit.toy import toy_manifest
 from mldebt_lessons.errors import CourseInputError
-
-from audit_helpers import clean_manifest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -284,8 +288,9 @@ def test_deeply_nested_code_is_skipped_not_crashed():
 def test_the_system_kinds_are_the_graph_layers_and_a_manifest_audit_does_not_load_scikit_learn():
     import subprocess
     import sys
+
     from mldebt_lessons.audit.system import KINDS
-    from mldebt_lessons.graph import LAYERS
+    from mldebt_lessons.shop.graph import LAYERS
     assert KINDS == LAYERS
     code = ("import sys; from mldebt_lessons.cli import main; main(['audit', sys.argv[1], '--format', 'json']); "
             "assert 'sklearn' not in sys.modules, 'sklearn was imported'")

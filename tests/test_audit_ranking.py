@@ -5,9 +5,24 @@ import math
 import pytest
 
 from mldebt_lessons.audit.detectors import Finding
-from mldebt_lessons.audit.mltestscore import (BANDS, TEST_KEYS, TESTS, band, check_answers, points_of, score,
-                                              score_text)
-from mldebt_lessons.audit.ranking import RULE, at_or_above, exposure, level_of, rank, reach
+from mldebt_lessons.audit.mltestscore import (
+    BANDS,
+    TEST_KEYS,
+    TESTS,
+    band,
+    check_answers,
+    points_of,
+    score,
+    score_text,
+)
+from mldebt_lessons.audit.ranking import (
+    RULE,
+    at_or_above,
+    exposure,
+    level_of,
+    rank,
+    reach,
+)
 from mldebt_lessons.audit.system import System, add_edge, add_node
 from mldebt_lessons.errors import CourseInputError
 

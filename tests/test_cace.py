@@ -12,14 +12,27 @@ import math
 import numpy as np
 import pytest
 
-from mldebt_lessons.cace import (MODES, ModelEffect, all_experiments, consumer_effects, effects_table,
-                                 effects_text, measure_cace, weight_shift)
-from mldebt_lessons.data import DEFAULT_SEED
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.features import FEATURES, changes_for, feature_table
-from mldebt_lessons.graph import CONSUMERS, ripple
-from mldebt_lessons.models import MODEL_SPECS, MODEL_SPECS_BY_NAME, ShopModel, add_upstream_scores
-from mldebt_lessons.world import build_world, make_world, rows_of
+from mldebt_lessons.lessons.entanglement_cace.experiment import (
+    MODES,
+    ModelEffect,
+    all_experiments,
+    consumer_effects,
+    effects_table,
+    effects_text,
+    measure_cace,
+    weight_shift,
+)
+from mldebt_lessons.shop.data import DEFAULT_SEED, rows_of
+from mldebt_lessons.shop.features import FEATURES, changes_for, feature_table
+from mldebt_lessons.shop.graph import CONSUMERS, ripple
+from mldebt_lessons.shop.models import (
+    MODEL_SPECS,
+    MODEL_SPECS_BY_NAME,
+    ShopModel,
+    add_upstream_scores,
+)
+from mldebt_lessons.shop.world import build_world, make_world
 
 EXPERIMENTS = all_experiments()
 RUNS = [(f, c, m) for f, c in EXPERIMENTS for m in MODES]

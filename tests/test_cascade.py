@@ -5,12 +5,20 @@ import time
 import numpy as np
 import pytest
 
-from mldebt_lessons.cascade import ARCHITECTURES, IMPROVEMENTS, measure_cascade
-from mldebt_lessons.cascade_view import cascade_graph, cascade_view, change_fill
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.graph import cascade_depth, model_chains, shop_graph
-from mldebt_lessons.widgets import CascadeExplorer
-from mldebt_lessons.world import build_world
+from mldebt_lessons.lessons.correction_cascades.experiment import (
+    ARCHITECTURES,
+    IMPROVEMENTS,
+    measure_cascade,
+)
+from mldebt_lessons.lessons.correction_cascades.view import (
+    cascade_graph,
+    cascade_view,
+    change_fill,
+)
+from mldebt_lessons.lessons.correction_cascades.widget import CascadeExplorer
+from mldebt_lessons.shop.graph import cascade_depth, model_chains, shop_graph
+from mldebt_lessons.shop.world import build_world
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +95,7 @@ def test_quiz_claims_hold(world):
 
 
 def test_measurements_are_deterministic(world):
-    from mldebt_lessons.world import make_world
+    from mldebt_lessons.shop.world import make_world
     other = make_world()
     for improvement in ("none", "feature"):
         assert measure_cascade(other, improvement, "cascade") == measure_cascade(world, improvement, "cascade")

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from audit_helpers import clean_manifest
 
 from mldebt_lessons.cli import main
-
-from audit_helpers import clean_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,13 @@ import textwrap
 
 import pytest
 
-import mldebt_lessons.codecount as codecount
-from mldebt_lessons.codecount import CodeShare, code_share_text, count_files, count_source
+import mldebt_lessons.course.codecount as codecount
+from mldebt_lessons.course.codecount import (
+    CodeShare,
+    code_share_text,
+    count_files,
+    count_source,
+)
 from mldebt_lessons.errors import CourseInputError
 
 

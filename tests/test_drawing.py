@@ -8,14 +8,23 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from mldebt_lessons import drawing
-from mldebt_lessons.cace import MODES, all_experiments
-from mldebt_lessons.drawing import (CHANGED_FILL, KIND_COLOURS, OKABE_ITO, PLAIN_FILL, GraphPicture, blend,
-                                    kind_fills, layered_layout, text_colour_on)
-from mldebt_lessons.graph import LAYERS, add_edge, shop_graph
-from mldebt_lessons.ripple_view import cace_view
-from mldebt_lessons.widgets import tour_picture
-from mldebt_lessons.world import build_world
+from mldebt_lessons.course import drawing
+from mldebt_lessons.course.drawing import (
+    CHANGED_FILL,
+    KIND_COLOURS,
+    OKABE_ITO,
+    PLAIN_FILL,
+    GraphPicture,
+    blend,
+    kind_fills,
+    layered_layout,
+    text_colour_on,
+)
+from mldebt_lessons.lessons.entanglement_cace.experiment import MODES, all_experiments
+from mldebt_lessons.lessons.entanglement_cace.view import cace_view
+from mldebt_lessons.lessons.start_here.widget import tour_picture
+from mldebt_lessons.shop.graph import LAYERS, add_edge, shop_graph
+from mldebt_lessons.shop.world import build_world
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Okabe & Ito (2008), "Color Universal Design": the eight colours, as published.

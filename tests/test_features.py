@@ -4,9 +4,19 @@ import numpy as np
 import pytest
 
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.features import (CATEGORICAL_CHANGES, CHANGES, FEATURES, NUMERIC_CHANGES, RENAMES,
-                                     apply_feature, changes_for, check_change, feature, feature_table)
-from mldebt_lessons.world import build_world
+from mldebt_lessons.shop.features import (
+    CATEGORICAL_CHANGES,
+    CHANGES,
+    FEATURES,
+    NUMERIC_CHANGES,
+    RENAMES,
+    apply_feature,
+    changes_for,
+    check_change,
+    feature,
+    feature_table,
+)
+from mldebt_lessons.shop.world import build_world
 
 NUMERIC = [f.name for f in FEATURES if f.kind == "numeric"]
 CATEGORICAL = [f.name for f in FEATURES if f.kind == "categorical"]
@@ -112,7 +122,7 @@ def test_the_documented_factors_are_the_real_ones():
 
 def test_units_doctest_example():
     raw = {"user_age": np.array([20.0, np.nan, 60.0])}
-    from mldebt_lessons.features import reference_stats
+    from mldebt_lessons.shop.features import reference_stats
     ref = reference_stats(raw, np.arange(3))
     assert apply_feature(raw, "user_age", ref, change="units").tolist() == [240.0, 480.0, 720.0]
 

@@ -3,12 +3,19 @@
 import networkx as nx
 import pytest
 
-from mldebt_lessons.data import SOURCES
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.features import FEATURES
-from mldebt_lessons.graph import (CONSUMERS, EDGE_KINDS, LAYERS, nodes_of_kind, ripple, ripple_summary,
-                                  shop_graph)
-from mldebt_lessons.models import MODEL_SPECS, MODEL_SPECS_BY_NAME
+from mldebt_lessons.shop.data import SOURCES
+from mldebt_lessons.shop.features import FEATURES
+from mldebt_lessons.shop.graph import (
+    CONSUMERS,
+    EDGE_KINDS,
+    LAYERS,
+    nodes_of_kind,
+    ripple,
+    ripple_summary,
+    shop_graph,
+)
+from mldebt_lessons.shop.models import MODEL_SPECS, MODEL_SPECS_BY_NAME
 
 USER_AGE_MODELS = ["churn_model", "fraud_model", "ltv_model"]  # read user_age: one hop
 USER_AGE_VIA_MODELS = ["fraud_model_es"]  # reads fraud_model's score: two hops

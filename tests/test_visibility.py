@@ -11,20 +11,55 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.graph import CONSUMERS, Consumer, shop_graph
-from mldebt_lessons.hidden_loop import (LOOP_COLUMNS, layout_push, loop_summary, loop_table, loop_tables_text,
-                                        simulate_hidden_loop)
-from mldebt_lessons.lesson import check
-from mldebt_lessons.lessons import get_lesson
-from mldebt_lessons.lineage import (DATASET_NAMESPACE, JOB_NAMESPACE, LOG_START, PRODUCER, SCHEMA_URL, dataset,
-                                    observed_reads, readers_of, run_event, without_reads)
-from mldebt_lessons.visibility import (CHANGEABLE_MODELS, CONSUMER_USES, MEASURED_COLUMNS, OUTPUT_CHANGES,
-                                       RELABELS, RESCALE_FACTOR, TEMPER, WHO_COLUMNS, ReaderAudit,
-                                       all_output_changes, audit_text, change_description, declared_consumers,
-                                       measure_output_change, outcome_of, outcomes_table, outcomes_table_text,
-                                       outcomes_text, published_output, read_as_before, read_as_told,
-                                       relabelled_model, relabelled_truth, undeclared_readers)
-from mldebt_lessons.world import build_world, make_world
+from mldebt_lessons.lessons import check, get_lesson
+from mldebt_lessons.lessons.undeclared_consumers.experiment import (
+    CHANGEABLE_MODELS,
+    CONSUMER_USES,
+    MEASURED_COLUMNS,
+    OUTPUT_CHANGES,
+    RELABELS,
+    RESCALE_FACTOR,
+    TEMPER,
+    WHO_COLUMNS,
+    ReaderAudit,
+    all_output_changes,
+    audit_text,
+    change_description,
+    declared_consumers,
+    measure_output_change,
+    outcome_of,
+    outcomes_table,
+    outcomes_table_text,
+    outcomes_text,
+    published_output,
+    read_as_before,
+    read_as_told,
+    relabelled_model,
+    relabelled_truth,
+    undeclared_readers,
+)
+from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import (
+    LOOP_COLUMNS,
+    layout_push,
+    loop_summary,
+    loop_table,
+    loop_tables_text,
+    simulate_hidden_loop,
+)
+from mldebt_lessons.shop.graph import CONSUMERS, Consumer, shop_graph
+from mldebt_lessons.shop.lineage import (
+    DATASET_NAMESPACE,
+    JOB_NAMESPACE,
+    LOG_START,
+    PRODUCER,
+    SCHEMA_URL,
+    dataset,
+    observed_reads,
+    readers_of,
+    run_event,
+    without_reads,
+)
+from mldebt_lessons.shop.world import build_world, make_world
 
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

@@ -9,17 +9,37 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mldebt_lessons.drawing import CHANGED_FILL, GraphPicture
+from mldebt_lessons.course.drawing import CHANGED_FILL, GraphPicture
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.graph import shop_graph
-from mldebt_lessons.hidden_loop import simulate_hidden_loop
-from mldebt_lessons.visibility import (CHANGEABLE_MODELS, OUTPUT_CHANGES, all_output_changes, change_description,
-                                       measure_output_change, outcomes_text)
-from mldebt_lessons.visibility_view import (LOOP_PANELS, LOOP_RUNS, consumer_picture, consumer_view, longest_note,
-                                            longest_notes, loop_chart, loop_chart_text, outcomes_html,
-                                            reader_graph, told_readers, undeclared_edges)
-from mldebt_lessons.visibility_widgets import TELL_LABEL, ConsumerExplorer
-from mldebt_lessons.world import build_world
+from mldebt_lessons.lessons.undeclared_consumers.experiment import (
+    CHANGEABLE_MODELS,
+    OUTPUT_CHANGES,
+    all_output_changes,
+    change_description,
+    measure_output_change,
+    outcomes_text,
+)
+from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import simulate_hidden_loop
+from mldebt_lessons.lessons.undeclared_consumers.view import (
+    LOOP_PANELS,
+    LOOP_RUNS,
+    consumer_picture,
+    consumer_view,
+    longest_note,
+    longest_notes,
+    loop_chart,
+    loop_chart_text,
+    outcomes_html,
+    reader_graph,
+    told_readers,
+    undeclared_edges,
+)
+from mldebt_lessons.lessons.undeclared_consumers.widget import (
+    TELL_LABEL,
+    ConsumerExplorer,
+)
+from mldebt_lessons.shop.graph import shop_graph
+from mldebt_lessons.shop.world import build_world
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,14 +6,20 @@ import time
 import numpy as np
 import pytest
 
-from mldebt_lessons.cace import MODES, all_experiments, effects_text, measure_cace
+from mldebt_lessons.course.quiz import Quiz
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.features import CHANGES, FEATURES, changes_for
 from mldebt_lessons.lessons import LESSONS, get_lesson
-from mldebt_lessons.quiz import Quiz
-from mldebt_lessons.ripple_view import cace_view, table_html
-from mldebt_lessons.widgets import CaceExplorer, SliderCheck, slider_message
-from mldebt_lessons.world import build_world
+from mldebt_lessons.lessons.entanglement_cace.experiment import (
+    MODES,
+    all_experiments,
+    effects_text,
+    measure_cace,
+)
+from mldebt_lessons.lessons.entanglement_cace.view import cace_view, table_html
+from mldebt_lessons.lessons.entanglement_cace.widget import CaceExplorer
+from mldebt_lessons.lessons.start_here.widget import SliderCheck, slider_message
+from mldebt_lessons.shop.features import CHANGES, FEATURES, changes_for
+from mldebt_lessons.shop.world import build_world
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +216,7 @@ def test_a_new_quiz_shows_no_feedback_and_a_zero_score():
 
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_the_right_answer_is_not_always_in_the_same_place(lesson_id):
-    from mldebt_lessons.quiz import display_order
+    from mldebt_lessons.course.quiz import display_order
     lesson = LESSONS[lesson_id]
     places = set()
     for number, question in enumerate(lesson.quiz):

@@ -5,10 +5,16 @@ import time
 import numpy as np
 import pytest
 
-from mldebt_lessons.data import DEFAULT_N_USERS, DEFAULT_SEED, ground_truth, make_raw_data
-from mldebt_lessons.features import reference_stats
-from mldebt_lessons.models import add_upstream_scores
-from mldebt_lessons.world import World, build_world, fit_models, make_world, rows_of
+from mldebt_lessons.shop.data import (
+    DEFAULT_N_USERS,
+    DEFAULT_SEED,
+    ground_truth,
+    make_raw_data,
+    rows_of,
+)
+from mldebt_lessons.shop.features import reference_stats
+from mldebt_lessons.shop.models import add_upstream_scores
+from mldebt_lessons.shop.world import World, build_world, fit_models, make_world
 
 OTHER_SEED = 7  # not the default, so these builds never come from the cache
 
@@ -180,7 +186,7 @@ def test_tables_are_the_features_restricted_to_their_rows(world):
 
 
 def test_every_model_learned_something_on_held_out_users(world):
-    from mldebt_lessons.models import quality
+    from mldebt_lessons.shop.models import quality
     assert {m.spec.market for m in world.models.values()} == {"home", "ES"}
     for name, model in world.models.items():
         market = world.markets[model.spec.market]

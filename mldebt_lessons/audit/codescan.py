@@ -3,7 +3,7 @@
 What it finds, as plain facts for the detectors:
 
 * the share of lines that call an ML library, against glue (counted by
-  :func:`mldebt_lessons.codecount.count_source`);
+  :func:`mldebt_lessons.course.codecount.count_source`);
 * hard-coded thresholds: a number compared with something score-like (``predict_proba(...)``,
   a name with score, prob, similarity ...), a ``threshold=0.7`` argument, ``CUTOFF = 0.7``;
 * hyper-parameters typed into calls of the ML library (``Ridge(alpha=30.0)``);
@@ -42,7 +42,8 @@ import os
 import re
 from pathlib import Path
 
-from ..codecount import count_source, ml_imports, resolve_ml_name
+from mldebt_lessons.course.codecount import count_source, ml_imports, resolve_ml_name
+
 from ..errors import CourseInputError
 
 ML_PACKAGES = ("sklearn", "torch", "tensorflow", "keras", "xgboost", "lightgbm", "catboost", "transformers",

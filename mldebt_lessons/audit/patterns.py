@@ -120,11 +120,24 @@ def pattern(pattern_id: str) -> Pattern:
         raise unknown_choice("pattern", pattern_id, PATTERNS) from None
 
 
-def lesson_for(pattern_id: str):
-    """The course lesson that teaches ``pattern_id``, or None if none does yet.
+# Where each pattern is taught: a lesson notebook, or until its lesson exists, a short explanation
+# in docs/debts.md. Kept here as data because the audit never imports the lessons (they import it);
+# tests/test_course_map.py checks it against the lesson registry.
+TAUGHT_IN = {
+    "entanglement": "notebooks/01_entanglement_cace.ipynb",
+    "correction_cascade": "notebooks/02_correction_cascades.ipynb",
+    "undeclared_consumer": "notebooks/03_undeclared_consumers.ipynb",
+}
 
-    >>> lesson_for("entanglement").notebook
-    '01_entanglement_cace.ipynb'
+
+def learn_at(pattern_id: str) -> str:
+    """Where a learner reads about ``pattern_id``: its lesson notebook, or its section of docs/debts.md.
+
+    >>> learn_at("entanglement")
+    'notebooks/01_entanglement_cace.ipynb'
+    >>> learn_at("glue_code")
+    'docs/debts.md#glue_code'
     """
-    from ..lessons import LESSONS
-    return next((lesson for lesson in LESSONS.values() if pattern_id in lesson.patterns), None)
+    if pattern_id not in PATTERNS:
+        raise unknown_choice("pattern", pattern_id, PATTERNS)
+    return TAUGHT_IN.get(pattern_id, f"docs/debts.md#{pattern_id}")

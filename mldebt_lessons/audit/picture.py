@@ -1,4 +1,4 @@
-"""Draw the audited system with its hot spots: SVG through :class:`~mldebt_lessons.drawing.GraphPicture`,
+"""Draw the audited system with its hot spots: SVG through :class:`~mldebt_lessons.course.drawing.GraphPicture`,
 PNG through matplotlib.
 
 Each node is filled by the most severe level of the findings that involve it (Okabe-Ito colours:
@@ -23,7 +23,15 @@ from pathlib import Path
 
 import networkx as nx
 
-from ..drawing import KIND_COLOURS, OKABE_ITO, GraphPicture, blend, layered_layout, text_colour_on
+from mldebt_lessons.course.drawing import (
+    KIND_COLOURS,
+    OKABE_ITO,
+    GraphPicture,
+    blend,
+    layered_layout,
+    text_colour_on,
+)
+
 from ..errors import CourseInputError
 from .ranking import LEVELS
 from .system import to_graph

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 from .mltestscore import SECTIONS, gaps, score_text
-from .patterns import PATTERNS, lesson_for
+from .patterns import PATTERNS, learn_at
 from .ranking import LEVELS, RULE
 from .system import counts, describe_counts
 
@@ -34,8 +34,7 @@ WIDTH = 100
 
 @functools.lru_cache(maxsize=None)
 def _lesson_link(pattern_id: str) -> str:
-    lesson = lesson_for(pattern_id)
-    return f"notebooks/{lesson.notebook}" if lesson else ""
+    return learn_at(pattern_id)
 
 
 def summary(result) -> dict:
@@ -187,7 +186,7 @@ def markdown_report(result, top: int = 10) -> str:
 
 def audit_tutor_prompt(result, top: int = 8) -> str:
     """The third AI-tutor prompt ("audit my system and prioritise"), built from this audit's own report."""
-    from ..tutor import PAPER
+    from mldebt_lessons.course.tutor import PAPER
     system = result.system
     lines = [f"I audited my ML system \"{system.name}\" with `mldebt audit` from the mldebt-lessons course, based "
              f"on {PAPER}. Please act as my tutor and reviewer.", "",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # networkx is imported when a graph is built, not before
     import networkx as nx
 
-# The same as mldebt_lessons.graph.LAYERS (a test checks): not imported from there, because the graph
+# The same as mldebt_lessons.shop.graph.LAYERS (a test checks): not imported from there, because the graph
 # module loads the toy world's models (scikit-learn), which a manifest-only audit does not need.
 KINDS = ("source", "feature", "model", "consumer")
 OTHER_KINDS = ("dataset", "job")  # nodes seen only in lineage, whose role is unknown
@@ -139,14 +139,14 @@ def _short_names(name: str) -> list[str]:
 
 
 def to_graph(system: System) -> "nx.DiGraph":
-    """The system as a typed networkx graph, like :func:`mldebt_lessons.graph.shop_graph` builds.
+    """The system as a typed networkx graph, like :func:`mldebt_lessons.shop.graph.shop_graph` builds.
 
     Nodes carry kind, owner and description; edges carry kind (extracts, input, output,
     model_input, or depends_on), declared and observed.
     """
     import networkx as nx
 
-    from ..graph import EDGE_KINDS
+    from mldebt_lessons.shop.graph import EDGE_KINDS
     g = nx.DiGraph()
     g.add_nodes_from((n, {"kind": f["kind"], "owner": f.get("owner") or "", "description": f.get("description", "")})
                      for n, f in system.nodes.items())

@@ -1,11 +1,11 @@
 """The toy world, Larkspur, as a system manifest: generated from the library's own specs.
 
-Nodes, owners, descriptions and what reads what come from :data:`mldebt_lessons.data.SOURCES`,
-:data:`mldebt_lessons.features.FEATURES`, :data:`mldebt_lessons.models.MODEL_SPECS` and
-:data:`mldebt_lessons.graph.CONSUMERS`, so a model or consumer added to the library appears here
+Nodes, owners, descriptions and what reads what come from :data:`mldebt_lessons.shop.data.SOURCES`,
+:data:`mldebt_lessons.shop.features.FEATURES`, :data:`mldebt_lessons.shop.models.MODEL_SPECS` and
+:data:`mldebt_lessons.shop.graph.CONSUMERS`, so a model or consumer added to the library appears here
 with no edit. A consumer whose spec says ``declared=False`` is left out of the manifest; it shows
 up only in the access log, as OpenLineage run events (:func:`toy_lineage_events`, from
-:mod:`mldebt_lessons.lineage`): observed, never declared, as an undeclared consumer would be. Numbers are measured on the fitted world: each model's reliance on
+:mod:`mldebt_lessons.shop.lineage`): observed, never declared, as an undeclared consumer would be. Numbers are measured on the fitted world: each model's reliance on
 its inputs, the share of missing and typed-in values.
 
 The facts a manifest states and the code does not show, written down here (:data:`TOY_FACTS`) and
@@ -95,7 +95,7 @@ def toy_answers() -> dict[str, str]:
 
 
 def _world():
-    from ..world import build_world
+    from mldebt_lessons.shop.world import build_world
     return build_world()
 
 
@@ -113,10 +113,10 @@ def toy_manifest(measure: bool = True) -> dict:
     With ``measure``, the world is built (cached) to read each model's reliance on its inputs
     and each feature's missing values; without, only the specs are read.
     """
-    from ..data import COMPANY, SOURCES
-    from ..features import FEATURES
-    from ..graph import CONSUMERS
-    from ..models import MODEL_SPECS
+    from mldebt_lessons.shop.data import COMPANY, SOURCES
+    from mldebt_lessons.shop.features import FEATURES
+    from mldebt_lessons.shop.graph import CONSUMERS
+    from mldebt_lessons.shop.models import MODEL_SPECS
 
     world = _world() if measure else None
     model_names = {m.name for m in MODEL_SPECS}
@@ -178,7 +178,7 @@ def toy_manifest(measure: bool = True) -> dict:
 
 def _known_issues(world) -> dict[str, list[str]]:
     """Faults measured in the raw data, by feature and by the source that yields it."""
-    from ..features import FEATURES
+    from mldebt_lessons.shop.features import FEATURES
     out: dict[str, list[str]] = {}
     for f in FEATURES:
         column = world.raw[f.name]
@@ -199,7 +199,7 @@ def _known_issues(world) -> dict[str, list[str]]:
 def toy_lineage_events() -> list[dict]:
     """The toy world's access log as OpenLineage run events: who really read what.
 
-    From :func:`mldebt_lessons.lineage.observed_reads` (one day) where the library has it, else
+    From :func:`mldebt_lessons.shop.lineage.observed_reads` (one day) where the library has it, else
     one event per consumer the library marks undeclared. Each job gets the standard ``ownership``
     facet from the library's specs, as a scheduler would record it.
 
@@ -207,10 +207,10 @@ def toy_lineage_events() -> list[dict]:
     >>> all(e["eventType"] == "COMPLETE" and e["inputs"] for e in events)
     True
     """
-    from ..graph import CONSUMERS, shop_graph
+    from mldebt_lessons.shop.graph import CONSUMERS, shop_graph
     graph = shop_graph()
     try:
-        from ..lineage import observed_reads
+        from mldebt_lessons.shop.lineage import observed_reads
     except ImportError:  # an older library: log only the undeclared readers
         events = [_event(c.name, [f"scores.{m}" for m in c.reads], i)
                   for i, c in enumerate(c for c in CONSUMERS if not _declared(c))]
@@ -234,7 +234,7 @@ def _event(job: str, inputs: list[str], i: int) -> dict:
 
 def toy_code_files() -> list[tuple[str, str]]:
     """(path shown, source text) of the toy world's own system code, found without importing it."""
-    from ..codecount import TOY_WORLD_MODULES
+    from mldebt_lessons.course.codecount import TOY_WORLD_MODULES
     out = []
     for name in TOY_WORLD_MODULES:
         spec = importlib.util.find_spec(name)

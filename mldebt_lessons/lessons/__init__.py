@@ -1,17 +1,89 @@
-"""The registry of lessons, in course order. Each lesson's metadata lives in its own module.
+"""The course's lessons, one folder each, and the registry that lists them in course order.
 
->>> list(LESSONS)[:2]
-['01', '02']
+A lesson folder holds everything of one lesson: ``experiment.py`` (what is measured),
+``view.py`` (what the picture and tables show), ``widget.py`` (the live demo), ``lesson.py``
+(objectives, exercises, quiz, prompts: plain data) and ``claims.py`` (its claims as code).
+To add a lesson: a folder, a notebook, and one line in ``_LESSON_MODULES`` below.
+
+>>> list(LESSONS)
+['01', '02', '03', '90']
+>>> check("01.1", None).message
+'not attempted: set `answer` above and run this cell again.'
 """
 
 from __future__ import annotations
 
-from ..errors import unknown_choice
-from ..lesson import Lesson
-from . import correction_cascades, entanglement_cace, undeclared_consumers
+import importlib
+from pathlib import Path
+from typing import Any
 
-LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (entanglement_cace.LESSON, correction_cascades.LESSON,
-                                                              undeclared_consumers.LESSON)}
+from mldebt_lessons.course.claims import Claim, ClaimResult, claims_table_html, load_results
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, check_answer
+from mldebt_lessons.course.notebook import Markdown, exercise_markdown
+from mldebt_lessons.errors import unknown_choice
+
+# The registry: one line per lesson, in course order.
+_LESSON_MODULES = (
+    "mldebt_lessons.lessons.entanglement_cace.lesson",
+    "mldebt_lessons.lessons.correction_cascades.lesson",
+    "mldebt_lessons.lessons.undeclared_consumers.lesson",
+    "mldebt_lessons.lessons.audit_your_system.lesson",
+)
+
+LESSONS: dict[str, Lesson] = {
+    lesson.id: lesson for lesson in (importlib.import_module(name).LESSON for name in _LESSON_MODULES)}
+
+# Each lesson's claims, from the `claims.py` beside its `lesson.py`.
+CLAIMS: dict[str, tuple[Claim, ...]] = {
+    lesson_id: importlib.import_module(name.rsplit(".", 1)[0] + ".claims").CLAIMS
+    for lesson_id, name in zip(LESSONS, _LESSON_MODULES)}
+
+
+def course_map() -> list[dict]:
+    """Every lesson as plain data, in course order: what `mldebt lessons --format json` prints.
+
+    >>> [l["id"] for l in course_map()]
+    ['01', '02', '03', '90']
+    """
+    return [{"id": lesson.id, "title": lesson.title, "notebook": f"notebooks/{lesson.notebook}",
+             "section": lesson.paper_section, "minutes": lesson.minutes, "patterns": list(lesson.patterns),
+             "objectives": list(lesson.objectives),
+             "exercises": [{"id": e.id, "title": e.title, "predict": e.predict, "task": e.prompt}
+                           for e in lesson.exercises],
+             "quiz": [{"question": q.text, "options": [o.text for o in q.options],
+                       "correct": next(i for i, o in enumerate(q.options) if o.correct)} for q in lesson.quiz],
+             "claims": [c.name for c in CLAIMS[lesson.id]]}
+            for lesson in LESSONS.values()]
+
+
+def lesson_folder(key: str) -> Path:
+    """The folder that holds everything of one lesson."""
+    return Path(__file__).parent / get_lesson(key).slug
+
+
+def saved_claims(key: str) -> list[ClaimResult]:
+    """The lesson's claims as last measured across worlds by `mldebt claims --save` (kept in its folder)."""
+    path = lesson_folder(key) / "claims.json"
+    return load_results(path) if path.exists() else []
+
+
+class ClaimsTable:
+    """A lesson's claims with their robustness across worlds: an HTML table, and one line as plain text."""
+
+    def __init__(self, results: list[ClaimResult]):
+        self.results = results
+
+    def _repr_html_(self) -> str:
+        return claims_table_html(self.results)
+
+    def __repr__(self) -> str:
+        held = sum(r.holds_at == r.seeds for r in self.results)
+        return f"[{len(self.results)} claims; {held} hold in every world measured]"
+
+
+def show_claims(key: str) -> ClaimsTable:
+    """The lesson's claims, each with in how many worlds it holds and its effect's range."""
+    return ClaimsTable(saved_claims(key))
 
 
 def get_lesson(key: str) -> Lesson:
@@ -20,3 +92,37 @@ def get_lesson(key: str) -> Lesson:
         if key in (lesson.id, lesson.slug):
             return lesson
     raise unknown_choice("lesson", key, [f"{l.id} ({l.slug})" for l in LESSONS.values()])
+
+
+def exercise(exercise_id: str) -> Exercise:
+    """Look up an exercise by id (for example ``"01.2"``)."""
+    exercises = {e.id: e for lesson in LESSONS.values() for e in lesson.exercises}
+    if exercise_id not in exercises:
+        raise unknown_choice("exercise", exercise_id, exercises)
+    return exercises[exercise_id]
+
+
+def check(exercise_id: str, answer: Any = None, prediction: Any = None) -> Feedback:
+    """Check a learner's answer (and comment on their prediction); ``None`` means not answered yet."""
+    return check_answer(exercise(exercise_id), answer, prediction)
+
+
+def show_exercise(exercise_id: str) -> Markdown:
+    """An exercise's task, as Markdown for the notebook."""
+    return exercise_markdown(exercise(exercise_id))
+
+
+def hint(exercise_id: str) -> None:
+    """Print an exercise's hint: asked for, never shown by running the notebook."""
+    print(f"Hint for exercise {exercise_id}: {exercise(exercise_id).hint}")
+
+
+def solution(exercise_id: str) -> str:
+    """The worked solution of an exercise, as Python source."""
+    return exercise(exercise_id).solution
+
+
+def show_solution(exercise_id: str) -> None:
+    """Print a worked solution, ready to copy into a cell."""
+    print(f"# Solution to exercise {exercise_id}: {exercise(exercise_id).title}")
+    print(solution(exercise_id).strip())

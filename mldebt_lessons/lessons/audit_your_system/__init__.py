@@ -1,0 +1,1 @@
+"""Lesson 90, the capstone: audit your own system with ``mldebt audit``."""
