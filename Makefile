@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test test-browser notebooks bench clean
+.PHONY: setup lab test test-browser claims notebooks bench clean
 
 setup: $(STAMP)
 
@@ -27,8 +27,14 @@ test: setup
 test-browser: setup
 	$(BIN)/python -m pytest tests/browser
 
-# Re-execute every notebook in place, top to bottom, as strict nbval will compare them.
-notebooks: setup
+# Re-measure every lesson's claims in the course's 20 worlds and save them beside each lesson
+# (lessons/<slug>/claims.json), where its notebook reads them. Fails if a headline claim fails.
+claims: setup
+	$(BIN)/python -m mldebt_lessons claims --seeds 20 --save
+
+# Re-execute every notebook in place, top to bottom, as strict nbval will compare them; the claims
+# they show are re-measured first.
+notebooks: setup claims
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
 		--ExecutePreprocessor.record_timing=False \

@@ -3,13 +3,15 @@
     mldebt audit [INPUT ...] [--code DIR] [--answers FILE] [--format text|markdown|json|prompt]
                  [--output FILE] [--graph FILE.svg|FILE.png] [--fail-on LEVEL] [--top N]
     mldebt ripple NODE [INPUT ...]
-    mldebt lessons
-    mldebt prompt LESSON
+    mldebt lessons [--format text|json]
+    mldebt claims [LESSON ...] [--seeds N] [--format text|json] [--save]
+    mldebt prompt LESSON [--quiz] [--results TEXT]
     mldebt example
 
 With no input, each works on the course's toy world. Exit status: 0 audited, 1 findings at or
-above ``--fail-on``, 2 bad input or usage. A bad input gives one line on standard error, never a
-traceback (set MLDEBT_DEBUG=1 to see one for a suspected bug).
+above ``--fail-on`` (for ``claims``: a headline claim fails in some world), 2 bad input or usage.
+A bad input gives one line on standard error, never a traceback (set MLDEBT_DEBUG=1 to see one
+for a suspected bug).
 
 Example
 -------

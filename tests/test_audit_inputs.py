@@ -79,6 +79,16 @@ def test_manifest_errors_name_the_file_the_line_the_place_and_what_is_allowed():
     assert "names itself" in itself
 
 
+def test_a_blank_monitor_or_id_is_refused_in_one_line_not_counted_as_monitoring():
+    blank = "system: x\nsources:\n  - {id: s, owner: a, monitoring: ['']}\n"
+    assert one_line_error(manifest_from_text, blank, "m.yaml") == (
+        "m.yaml line 3: sources[0].monitoring[0]: expected text, got empty text")
+    spaced = one_line_error(manifest_from_text, blank.replace("['']", "[' x']"), "m.yaml")
+    assert "spaces at an end" in spaced
+    no_id = one_line_error(manifest_from_text, "system: x\nsources:\n  - {id: '', owner: a}\n", "m.yaml")
+    assert "sources[0].id" in no_id and "empty" in no_id
+
+
 def test_json_manifest_errors_have_the_line_of_a_syntax_error():
     message = one_line_error(manifest_from_text, '{"system": "x",\n "sources": [}', "m.json")
     assert message.startswith("m.json line 2 column") and "invalid JSON" in message

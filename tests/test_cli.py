@@ -31,7 +31,7 @@ def clean_file(tmp_path):
 
 # --- subcommands ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [[], ["audit"], ["ripple"], ["lessons"], ["prompt"], ["example"]])
+@pytest.mark.parametrize("command", [[], ["audit"], ["ripple"], ["lessons"], ["claims"], ["prompt"], ["example"]])
 def test_every_subcommand_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main(command + ["--help"])

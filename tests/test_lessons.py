@@ -44,29 +44,43 @@ EXERCISES = [e for lesson in LESSON_LIST for e in lesson.exercises]
 
 # For every exercise, an answer that looks plausible but is wrong. A new exercise needs one here.
 WRONG_ANSWERS = {
-    "01.1": [4, 1, "2", 2.5],
-    # fraud_model_es does not read user_age, but reads fraud_model's score: the change reaches it.
-    "01.2": ["churn_model", ["recommender", "ltv_model"], 42, "fraud_model_es", ["recommender", "fraud_model_es"]],
-    "01.3": [(0.5, 0.5), (0.0, 0.75), (75.2, 0.0), "0.75"],
-    "01.4": ["impute", "units", "nonsense"],
-    "01.5": [("country", "rename"), ("user_age", "log"), "user_age"],
-    "02.1": [("fraud_model_es", "fraud_model"), ("churn_model", "recommender"), "fraud_model", 2],
-    "02.2": ["data_x2", "capacity", "none", "more data"],
-    "02.3": [(0.06, 0.06), (0.0, 0.0), (5.9, -5.7), "deadlock"],
-    "02.4": [0.0, 0.5, -1.0, "worse"],
-    "02.5": ["market_feature", "cascade", "cascade_retrained", "both"],
-    "03.1": [("churn_model", "email_campaign"), "ads_ranker", ("ltv_model", "ads_ranker"), 3],
-    "03.2": [(0.844, 0.0), (84.4, 56.2), (0.5, 0.5), "0.84"],
-    "03.3": [("churn_model", "ads_ranker"), ("recommender", "homepage"), "homepage"],
-    "03.4": [("rescale", 0.0), ("relabel", 0.0), ("relabel", -0.5), "relabel", ("nonsense", -0.05)],
-    "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", (1.08, 2.43)],
+    "01.1": [2, 4, "3", 3.5, [3], True],
+    # fraud_model_es reads fraud_model's score, so it is reached; yet a threshold leaves it at exactly zero.
+    "01.2": ["recommender", ["churn_model", "ltv_model", "recommender"], ["fraud_model"], 42, [["churn_model"]],
+             ["churn_model", "ltv_model", "recommender", "fraud_model_es", "fraud_model"]],
+    # (0.752, 0.0) is the demo's user_age/churn pair: copying it from the screen must not pass.
+    "01.3": [(0.752, 0.0), (0.5, 0.5), (0.0, 0.2344), (23.4, 0.0), "0.23", ((0.2,), 0.0)],
+    "01.4": ["user_age", ("session_count", 0.0), ("user_age", 0.0), ("user_age", "25%"), [["user_age", 0.25]]],
+    "01.5": [lambda old, new, threshold: 0.0, lambda old, new, threshold: 1 / 0, "prediction_change_monitor",
+             lambda old, new, threshold: float(((old > threshold) != (new > threshold)).mean()), 0.06],
+    "02.1": [("fraud_model", "fraud_model_es"), ("fraud_model_es", "fraud_model_pt"), "fraud_model_pt", 3,
+             [["fraud_model"]]],
+    "02.2": [0.0, 50.0, "-3.8", True, ("0.059", "-0.057"), [[1]]],
+    # 02.3 and 02.4 take functions: vacuous ones here; subtler wrong functions in tests/test_cascade.py.
+    "02.3": [lambda world, improvement, architecture: True, lambda world, improvement, architecture: False,
+             "deadlock", 42],
+    "02.4": ["separate", 0.7, lambda world: None, lambda world: [0.5] * 10],
+    # 03.1: only the finding the demo shows; the lists swapped; nested lists that are not pairs.
+    "03.1": [([("churn_model", "ads_ranker")], []), ([("churn_model", "homepage")], [("churn_model", "ads_ranker")]),
+             ([], []), [[["churn_model", "ads_ranker"]], [[]]], ("churn_model", "ads_ranker"), 3],
+    "03.2": [("reformat", 200.0), ("rescale", 0.0), ("rescale", "1286"), "rescale", [["rescale"], [1]]],
+    "03.3": [("rescale", 0.0), ("relabel", 0.0), ("relabel", 500.0), "relabel", ({"relabel"}, [1])],
+    # 03.4 takes a function: one right on the demo's log only, one that raises, a result instead of a function.
+    "03.4": [lambda declared, events: {"churn_model": ["ads_ranker"]}, lambda declared, events: 1 / 0,
+             {"churn_model": ["ads_ranker"]}, "undeclared"],
+    "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", [[1.49], [1.16]]],
 }
 WRONG_ANSWERS.update({
-    "90.1": ["accounts_db_x", "homepage", 3],
-    "90.2": [toy_manifest(measure=False), "churn_model", {"system": "x"}],
-    "90.3": [STARTER_MANIFEST, "system: x\n", 42],
-    "90.4": [(0, "research project"), (26.5, "exceptional"), 1.5, (1.5, "strong")],
-    "90.5": ["system: x\nmodels: [{id: m}]\n", "not: yaml: at: all: [", 5],
+    # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
+    "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],
+    # 90.2: Larkspur's answers unchanged, everything automated (far more changes than needed), a number.
+    "90.2": [dict.fromkeys(("data_7", "infra_1", "infra_2", "infra_3"), "automated"),
+             dict.fromkeys(("data_1", "monitor_1"), "always"), 2.5, "reasonably tested"],
+    # 90.3: a function that changes nothing, one that writes blank monitors, a name instead of a function.
+    "90.3": [lambda manifest: manifest, lambda manifest: {**manifest, "models": [
+        {**m, "monitoring": [""]} for m in manifest.get("models", [])]}, "add_monitoring", 42],
+    # 90.4: the starter unchanged, a one-node system, something that is not a manifest.
+    "90.4": [STARTER_MANIFEST, "system: x\nmodels: [{id: m, owner: me}]\n", "not: yaml: at: all: [", 5],
 })
 
 
@@ -183,36 +197,41 @@ def test_not_answering_yet_says_only_not_attempted_and_a_wrong_answer_gets_the_h
 
 
 def test_the_solutions_give_the_answers_the_library_measures():
-    from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
+    from mldebt_lessons.lessons.entanglement_cace.experiment import flips_of, measure_cace
     world = build_world()
-    assert run_solution(exercise("01.1")) == 2
-    assert run_solution(exercise("01.2")) == "recommender"
+    assert run_solution(exercise("01.1")) == 3  # churn_model, fraud_model, and fraud_model_es through fraud_model
+    zero = {e.model for e in measure_cace(world, "fraud_model", "raise threshold", "retrained")
+            if e.decisions_flipped == 0 and e.mean_abs_score_change == 0}
+    assert set(run_solution(exercise("01.2"))) == zero == {"churn_model", "ltv_model", "recommender", "fraud_model_es"}
     serving, retrained = run_solution(exercise("01.3"))
-    churn = {m: next(e for e in measure_cace(world, "user_age", "units", m) if e.model == "churn_model")
-             for m in ("serving", "retrained")}
-    assert (serving, retrained) == (churn["serving"].decisions_flipped, churn["retrained"].decisions_flipped)
-    assert serving > retrained
+    assert (serving, retrained) == tuple(flips_of(world, "session_count", "units", m, "recommender")
+                                         for m in ("serving", "retrained"))
+    assert serving > retrained == 0.0
+    name, share = run_solution(exercise("01.4"))
+    assert name == "user_age" and share > 0
 
 
 def test_checkers_accept_equivalent_forms_of_the_right_answer():
-    assert check("01.2", ["recommender"]).ok and check("01.2", ("recommender",)).ok
-    assert check("01.2", {"recommender"}).ok
+    controls = ["churn_model", "ltv_model", "recommender", "fraud_model_es"]
+    assert check("01.2", controls).ok and check("01.2", tuple(controls)).ok and check("01.2", set(controls)).ok
+    name, share = run_solution(exercise("01.4"))
+    assert check("01.4", [name, share]).ok and check("01.4", (name, round(share, 3))).ok
 
 
-def test_the_control_is_a_model_the_change_cannot_reach_not_just_one_that_does_not_read_it():
-    """fraud_model_es does not read user_age but reads fraud_model's score, so it is no control."""
+def test_a_control_is_a_model_that_does_not_move_even_when_the_change_reaches_it():
+    """fraud_model_es reads fraud_model's score: a new threshold reaches it in the graph, yet it cannot move."""
     from mldebt_lessons.shop.models import model_spec
-    assert "user_age" not in model_spec("fraud_model_es").inputs
-    verdict = check("01.2", "fraud_model_es")
-    assert verdict.ok is False and "fraud_model_es" in verdict.message and "reaches it" in verdict.message
-    verdict = check("01.2", "churn_model")
-    assert verdict.ok is False and "churn_model reads user_age" in verdict.message
-    best = run_solution(exercise("01.5"))
-    assert check("01.5", list(best)).ok
+    assert "fraud_model" in model_spec("fraud_model_es").inputs
+    verdict = check("01.2", ["churn_model", "ltv_model", "recommender"])
+    assert verdict.ok is False and "fraud_model_es" in verdict.message
+    verdict = check("01.2", ["churn_model", "ltv_model", "recommender", "fraud_model_es", "fraud_model"])
+    assert verdict.ok is False and "fraud_model is the changed model" in verdict.message
+    verdict = check("01.1", 2)  # forgot fraud_model_es, reached only through fraud_model's score
+    assert verdict.ok is False and "another model's score" in verdict.message
 
 
 def test_a_numpy_integer_count_is_accepted():
-    assert check("01.1", np.int64(2)).ok
+    assert check("01.1", np.int64(3)).ok
 
 
 def test_unknown_exercise_gives_one_line():

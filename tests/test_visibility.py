@@ -10,22 +10,26 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from mldebt_lessons.course.claims import SEEDS, measure_claims
 from mldebt_lessons.errors import CourseInputError
-from mldebt_lessons.lessons import check, get_lesson
+from mldebt_lessons.lessons import check, get_lesson, saved_claims
+from mldebt_lessons.lessons.undeclared_consumers.claims import CLAIMS
 from mldebt_lessons.lessons.undeclared_consumers.experiment import (
     CHANGEABLE_MODELS,
     CONSUMER_USES,
-    MEASURED_COLUMNS,
     OUTPUT_CHANGES,
     RELABELS,
     RESCALE_FACTOR,
+    TABLE_COLUMNS,
     TEMPER,
-    WHO_COLUMNS,
     ReaderAudit,
     all_output_changes,
     audit_text,
     change_description,
     declared_consumers,
+    in_unit,
+    log_a_month_later,
+    log_with_changes,
     measure_output_change,
     outcome_of,
     outcomes_table,
@@ -43,7 +47,8 @@ from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import (
     layout_push,
     loop_summary,
     loop_table,
-    loop_tables_text,
+    loop_table_html,
+    loop_table_text,
     simulate_hidden_loop,
 )
 from mldebt_lessons.shop.graph import CONSUMERS, Consumer, shop_graph
@@ -61,6 +66,7 @@ from mldebt_lessons.shop.lineage import (
 )
 from mldebt_lessons.shop.world import build_world, make_world
 
+LESSON_03 = get_lesson("03")
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
@@ -189,6 +195,24 @@ def test_audit_text_of_a_clean_model():
     assert audit_text({"m": ReaderAudit("m", (), (), (), ())}) == "m: declared nobody; observed nobody"
 
 
+def test_a_month_later_the_log_holds_one_new_undeclared_reader_and_one_stale_declaration(world):
+    audits = audits_for(world, log_a_month_later(world))
+    assert {(m, r) for m, a in audits.items() for r in a.undeclared} == {("churn_model", "ads_ranker"),
+                                                                       ("ltv_model", "price_optimiser")}
+    assert {(m, r) for m, a in audits.items() for r in a.never_observed} == {("churn_model", "homepage")}
+    assert {e["eventTime"][:10] for e in log_a_month_later(world)} == {"2016-01-06"}  # not the demo's nights
+
+
+@pytest.mark.parametrize("seed", SEEDS[:5])
+def test_a_log_changed_with_a_seed_drops_one_declared_read_and_adds_one_new_reader(world, seed):
+    log = log_with_changes(world, seed)
+    audits = audits_for(world, log)
+    undeclared = {(m, r) for m, a in audits.items() for r in a.undeclared}
+    assert len(undeclared) == 2 and ("churn_model", "ads_ranker") in undeclared
+    assert sum(len(a.never_observed) for a in audits.values()) == 1
+    assert log == log_with_changes(world, seed)
+
+
 # --- output changes ---------------------------------------------------------------------------------------
 
 def test_every_change_has_a_description_and_a_published_output(world):
@@ -260,27 +284,27 @@ EXACT_CHANGES = ("recalibrate", "rescale", "reformat")  # the ranking is kept, s
 
 
 @pytest.mark.parametrize("change", OUTPUT_CHANGES)
-def test_the_undeclared_ads_ranker_silently_degrades_on_every_change(world, change):
+def test_the_undeclared_ads_ranker_silently_changes_what_it_does_on_every_change(world, change):
+    # What holds in every world (see the claims): the ads ranker was not told and acts differently; three
+    # changes cost it profit in every world. Whether the recalibration costs it profit depends on the world
+    # (claim recalibrate_costs_profit, stated with its count), so it is not asserted here.
     ads = outcome_of(measure_output_change(world, "churn_model", change), "ads_ranker", "churn_model")
     assert ads.reads_changed and not ads.declared and not ads.told
-    assert ads.share_before > 0.5
-    assert ads.change < -0.2, ads  # it loses at least 20 points of the best possible profit
-    assert ads.value_after < ads.value_before
+    assert ads.share_before > 0 and ads.value_before > 0
+    assert ads.acted_after != ads.acted_before
+    if change != "recalibrate":
+        assert ads.value_after < ads.value_before / 2, ads
 
 
 @pytest.mark.parametrize("change", OUTPUT_CHANGES)
-def test_declared_consumers_are_told_and_lose_far_less(world, change):
+def test_declared_consumers_are_told_and_keep_their_size(world, change):
     outcomes = measure_output_change(world, "churn_model", change)
-    ads = outcome_of(outcomes, "ads_ranker", "churn_model")
     for consumer in ("email_campaign", "homepage"):
         o = outcome_of(outcomes, consumer, "churn_model")
         assert o.declared and o.told and o.adaptation.startswith("told")
         assert o.acted_after == o.acted_before  # it kept its size
         if change in EXACT_CHANGES:
             assert o.change == 0.0 and o.value_after == o.value_before
-        else:  # a new meaning: a small, known cost (either way), far below the silent one
-            assert abs(o.change) < 0.06
-        assert abs(o.change) < abs(ads.change) / 3
 
 
 @pytest.mark.parametrize("model", ["ltv_model", "recommender"])
@@ -315,12 +339,13 @@ def test_once_told_the_ads_ranker_loses_nothing_either(world, change):
     assert ads.told and ads.change == 0.0
 
 
-def test_once_told_a_new_meaning_still_costs_the_ads_ranker_but_far_less(world):
+def test_once_told_a_new_meaning_still_moves_the_ads_ranker_but_less(world):
     everyone = {"email_campaign", "homepage", "ads_ranker"}
     told = outcome_of(measure_output_change(world, "churn_model", "relabel", told=everyone), "ads_ranker",
                       "churn_model")
     silent = outcome_of(measure_output_change(world, "churn_model", "relabel"), "ads_ranker", "churn_model")
-    assert silent.change < told.change < 0
+    assert told.told and not silent.told
+    assert 0 < abs(told.change) < abs(silent.change)  # its direction depends on the world: see the claims
 
 
 def test_each_change_breaks_the_ads_ranker_its_own_way(world):
@@ -347,9 +372,24 @@ def test_tables_and_text_carry_every_outcome(world):
     outcomes = measure_output_change(world, "churn_model", "rescale")
     rows = outcomes_table(outcomes)
     assert [r["consumer"] for r in rows] == [o.consumer for o in outcomes]
-    assert next(r for r in rows if r["consumer"] == "ads_ranker")["declared?"] == "NO"
+    assert all(tuple(r) == TABLE_COLUMNS for r in rows)
+    ads = next(r for r in rows if r["consumer"] == "ads_ranker")
+    assert ads["told?"] == "NO" and ads["after"].startswith("−£")  # a loss, with its unit
+    assert [r["told?"] for r in rows if r["reads"] != "churn_model"] == ["control", "control"]
     text = outcomes_text("churn_model", "rescale", outcomes)
     assert text.count("\n") == len(outcomes) and "UNDECLARED" in text
+
+
+def test_every_value_carries_its_unit_and_pounds_never_share_a_column_with_counts(world):
+    for model, change in all_output_changes():
+        for row, o in zip(outcomes_table(measure_output_change(world, model, change)), measure_output_change(
+                world, model, change)):
+            money = "GBP" in o.unit
+            for cell in (row["before"], row["after"]):
+                assert ("£" in cell) == money, (row, o.unit)
+                assert " of " in cell  # beside the best possible
+    assert in_unit("GBP", -0.2) == "£0" and in_unit("GBP", 1234.4) == "£1,234" and in_unit("x", 3.14159) == "3.1"
+    assert in_unit("GBP", -12_345) == "−£12.3k"
 
 
 # --- the hidden feedback loop -----------------------------------------------------------------------------
@@ -369,17 +409,15 @@ def test_loop_and_control_start_from_the_same_round_zero(loop, control):
     assert loop[0].weight_inflation == 1.0 and [r.round for r in loop] == list(range(len(loop)))
 
 
-def test_with_the_loop_the_weights_inflate_round_after_round(loop):
-    inflation = [r.weight_inflation for r in loop]
-    assert all(b > a for a, b in zip(inflation, inflation[1:])), inflation
-    assert inflation[-1] > 2.0
+def test_with_the_loop_the_weights_end_at_least_twice_as_large(loop):
+    # Not necessarily larger every single round: see the claim loop_weights_grow_every_round and its count.
+    assert loop[-1].weight_inflation > 2.0
+    assert all(r.weight_inflation > 1 for r in loop[1:])
 
 
 def test_with_the_loop_predictions_drift_from_the_truth(loop):
-    errors = [r.mean_abs_error for r in loop]
-    assert errors[-1] > 2 * errors[0]
-    assert all(b > a for a, b in zip(errors, errors[1:])), errors  # worse every round (the notebook says so)
-    assert loop[-1].prediction_spread > loop[-1].true_spread > loop[0].prediction_spread
+    assert loop[-1].mean_abs_error > loop[0].mean_abs_error  # by the end; not every round (see the claims)
+    assert loop[-1].prediction_spread > loop[-1].true_spread
 
 
 def test_with_the_loop_its_own_logs_say_it_got_better(loop, control):
@@ -387,17 +425,13 @@ def test_with_the_loop_its_own_logs_say_it_got_better(loop, control):
     assert loop[-1].logged_auc > control[-1].logged_auc + 0.1
 
 
-def test_control_without_the_loop_nothing_drifts(loop, control):
-    for r in control[1:]:
-        assert abs(r.weight_inflation - 1) < 0.2, r
-        assert abs(r.mean_abs_error - control[0].mean_abs_error) < 0.01, r
-    assert loop[-1].weight_inflation > control[-1].weight_inflation + 1
-    assert loop[-1].mean_abs_error > 2 * control[-1].mean_abs_error
+def test_control_the_loop_is_worse_than_the_control_in_every_round(loop, control):
+    for a, b in zip(loop[1:], control[1:]):
+        assert a.weight_inflation > b.weight_inflation and a.mean_abs_error > b.mean_abs_error, (a, b)
+    assert loop[-1].weight_inflation > max(r.weight_inflation for r in control)  # beyond the control's noise
 
 
-def test_a_weaker_push_inflates_less_and_no_push_is_the_control(world, loop, control):
-    weak = simulate_hidden_loop(world, influence=0.3)
-    assert control[-1].weight_inflation < weak[-1].weight_inflation < loop[-1].weight_inflation
+def test_no_push_is_exactly_the_control(world, control):
     assert simulate_hidden_loop(world, influence=0.0) == control
 
 
@@ -416,38 +450,47 @@ def test_layout_push_is_centred_on_the_average_prediction():
 
 
 def test_loop_table_and_summary_read_their_numbers_from_the_rounds(loop, control):
-    for run in (loop, control):
-        rows = loop_table(run)
-        assert len(rows) == len(run) and [r["round"] for r in rows] == [r.round for r in run]
-        for row, r in zip(rows, run):
-            assert row == {"round": r.round, "weights": f"{r.weight_inflation:.2f}x",
-                           "error vs truth": f"{r.mean_abs_error:.3f}", "spread": f"{r.prediction_spread:.3f}",
-                           "logged AUC": f"{r.logged_auc:.3f}"}
+    rows = loop_table(loop, control)
+    assert [r["round"] for r in rows] == [r.round for r in loop]
+    for row, a, b in zip(rows, loop, control):
+        assert row == {"round": a.round,
+                       "weights: loop": f"{a.weight_inflation:.2f}×", "weights: control": f"{b.weight_inflation:.2f}×",
+                       "error: loop": f"{100 * a.mean_abs_error:.1f} pts",
+                       "error: control": f"{100 * b.mean_abs_error:.1f} pts",
+                       "logged AUC: loop": f"{a.logged_auc:.3f}", "logged AUC: control": f"{b.logged_auc:.3f}"}
     text = loop_summary(loop, control)
-    assert f"{loop[-1].weight_inflation:.2f}x" in text and f"{control[-1].weight_inflation:.2f}x" in text
+    assert f"{loop[-1].weight_inflation:.2f}×" in text and f"{control[-1].weight_inflation:.2f}×" in text
 
 
-def test_loop_tables_print_narrow_and_define_every_column_in_words(loop, control):
-    text = loop_tables_text(loop, control)
-    assert max(len(line) for line in text.splitlines()) < 100, text
-    assert set(loop_table(loop)[0]) == set(LOOP_COLUMNS)
-    for name, meaning in LOOP_COLUMNS.items():
-        assert f"  {name}: {meaning}" in text
-    assert f"the true chances' spread is {loop[0].true_spread:.3f}" in text
-    for run in (loop, control):
-        for r in run:
-            assert f"{r.weight_inflation:.2f}x" in text and f"{r.logged_auc:.3f}" in text
-    assert text.index("With the loop") < text.index("Control") < text.index("Columns:")
+def test_the_loop_table_is_html_with_every_column_defined_in_words(loop, control):
+    html_table = loop_table_html(loop, control)
+    assert html_table.count("<tr") == len(loop) + 1
+    for name in LOOP_COLUMNS:
+        assert f"<b>{name}</b>" in html_table
+    assert {k.split(":")[0] for k in loop_table(loop, control)[0]} == set(LOOP_COLUMNS)
+    text = loop_table_text(loop, control)
+    assert len(text.splitlines()) == len(loop) and max(len(line) for line in text.splitlines()) < 160
 
 
 # --- lesson 03's exercises: wrong answers are turned away (test_lessons.py checks the solutions) ------------
 
+def _wrong_function(declared, events):
+    return {"churn_model": ["ads_ranker"]}  # right on the demo's log only
+
+
+def _raising_function(declared, events):
+    raise RuntimeError("boom")
+
+
 WRONG_ANSWERS = {
-    "03.1": [("churn_model", "email_campaign"), "ads_ranker", ("ltv_model", "ads_ranker"), 3],
-    "03.2": [(0.844, 0.0), (84.4, 56.2), (0.5, 0.5), "0.84"],
-    "03.3": [("churn_model", "ads_ranker"), ("recommender", "homepage"), "homepage"],
-    "03.4": [("rescale", 0.0), ("relabel", 0.0), ("relabel", -0.5), "relabel", ("nonsense", -0.05)],
-    "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", (1.08, 2.43)],
+    "03.1": [([("churn_model", "ads_ranker")], []), ([("churn_model", "homepage")], [("churn_model", "ads_ranker")]),
+             ([], []), [[["churn_model", "ads_ranker"]], [[]]], ("churn_model", "ads_ranker"), 3, [[1, [2]], {}]],
+    "03.2": [("reformat", 200.0), ("rescale", 0.0), ("rescale", "1286"), "rescale", [["rescale"], [1]],
+             ("nonsense", 1.0), ("rescale", float("nan")), ("rescale", 10 ** 400)],
+    "03.3": [("rescale", 0.0), ("relabel", 0.0), ("relabel", 500.0), "relabel", ({"relabel"}, [1]), (None, None)],
+    "03.4": [_wrong_function, _raising_function, {"churn_model": ["ads_ranker"]}, "undeclared", lambda *a: None,
+             lambda d, e: {"churn_model": "ads_ranker"}],
+    "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", [[1.49], [1.16]], (True, False)],
 }
 
 
@@ -459,14 +502,46 @@ def test_wrong_answers_to_lesson_03_are_rejected_with_a_message(exercise_id):
         assert verdict.message.strip() and repr(verdict).startswith("Not yet: ")
 
 
-def test_lesson_03_answers_match_the_library(world, loop, control):
+def test_lesson_03_answers_match_the_library(world):
     lesson = get_lesson("03")
     assert [e.id for e in lesson.exercises] == ["03.1", "03.2", "03.3", "03.4", "03.5"]
-    assert check("03.1", ["churn_model", "ads_ranker"]).ok
-    assert check("03.3", ("churn_model", "homepage")).ok
-    assert check("03.5", (loop[-1].weight_inflation, control[-1].weight_inflation)).ok
-    swapped = check("03.5", (control[-1].weight_inflation, loop[-1].weight_inflation))
+    undeclared = [["churn_model", "ads_ranker"], ["ltv_model", "price_optimiser"]]
+    assert check("03.1", (undeclared, [("churn_model", "homepage")])).ok
+    swapped = check("03.1", ([("churn_model", "homepage")], undeclared))
     assert not swapped.ok and "wrong way round" in swapped.message
+    gentle = simulate_hidden_loop(world, rounds=8, influence=0.3)[-1].weight_inflation
+    still = simulate_hidden_loop(world, rounds=8, ui_reads_prediction=False)[-1].weight_inflation
+    assert check("03.5", (gentle, still)).ok
+    swapped = check("03.5", (still, gentle))
+    assert not swapped.ok and "wrong way round" in swapped.message
+
+
+def test_no_exercise_answer_is_the_demos_numbers(world, loop, control):
+    # The demo shows seed 2015 and the default loop: answers copied from it are turned away.
+    from mldebt_lessons.lessons.undeclared_consumers.lesson import OTHER_SEED
+    assert OTHER_SEED != world.seed
+    demo = outcome_of(measure_output_change(world, "churn_model", "rescale"), "ads_ranker", "churn_model")
+    copied = check("03.2", ("rescale", demo.value_before - demo.value_after))
+    assert not copied.ok and "demo's world" in copied.message
+    assert not check("03.5", (loop[-1].weight_inflation, control[-1].weight_inflation)).ok
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in LESSON_03.exercises])
+def test_every_exercise_asks_for_a_prediction_and_judges_garbage_kindly(exercise_id):
+    task = next(e for e in LESSON_03.exercises if e.id == exercise_id)
+    assert task.predict.strip().endswith("?") and task.judge_prediction is not None
+    for garbage in (None, "", "above", 3, [[1]], {"a": 1}, float("nan"), object(), 10 ** 400):
+        comment = task.judge_prediction(garbage)
+        assert isinstance(comment, str) and comment.strip() and "\n" not in comment
+
+
+def test_the_function_exercise_runs_the_learners_function_on_several_seeded_logs():
+    from mldebt_lessons.lessons.undeclared_consumers.lesson import _test_logs
+    names = [name for name, _, _ in _test_logs()]
+    assert sum(name.startswith("a log changed with seed") for name in names) >= 3
+    assert "an empty log" in names
+    verdict = check("03.4", _raising_function)
+    assert not verdict.ok and "RuntimeError" in verdict.message
 
 
 # --- the lesson's words, checked against the library: every claim the lesson makes is measured here ---------
@@ -498,7 +573,8 @@ def key_point(starts: str) -> str:
 def test_no_measured_number_is_typed_in_the_lessons_prose():
     # Decimals, percentages and counts of things the library holds are for the code to print.
     # (Years and paper sections may stay.)
-    counted = r"\b(\d+|two|three|four|five|six|seven) (rounds?|points|pts|users|readers|consumers|exercises|changes)"
+    # ("per 1,000 users" is a unit, not a count.)
+    counted = r"(?<!,)\b(\d+|two|three|four|five|six|seven) (rounds?|points|pts|users|readers|consumers|exercises|changes)"
     for text in lesson_prose() + [notebook_prose()]:
         assert not re.search(r"\d\.\d|\d%|" + counted, text, re.IGNORECASE), text
 
@@ -527,10 +603,12 @@ def test_observed_minus_declared_is_visibility_debt_and_declared_minus_observed_
 
 def test_a_new_meaning_moves_informed_readers_up_or_down(world):
     outcomes = measure_output_change(world, "churn_model", "relabel")
-    email, homepage = (outcome_of(outcomes, c, "churn_model") for c in ("email_campaign", "homepage"))
-    assert email.told and homepage.told
-    assert email.change < 0 < homepage.change  # down for one told reader, up for the other
-    assert "up or down" in key_point("A change of meaning (relabel) moves informed readers' outcomes")
+    email = outcome_of(outcomes, "email_campaign", "churn_model")
+    assert email.told and email.change != 0.0
+    assert "up in some worlds and down in others" in key_point("A change of meaning (relabel)")
+    # Across worlds, both directions occur: the saved claim's range straddles zero.
+    saved = next(r for r in saved_claims("03") if r.claim == "relabel_moves_a_told_reader")
+    assert min(saved.values) < 0 < max(saved.values)
 
 
 def test_control_models_break_nothing_silently_but_a_new_meaning_still_moves_a_told_reader(world):
@@ -544,22 +622,23 @@ def test_control_models_break_nothing_silently_but_a_new_meaning_still_moves_a_t
             if change != "relabel":
                 assert all(o.change == 0.0 for o in readers)
     clicks = outcome_of(measure_output_change(world, "recommender", "relabel"), "homepage", "recommender")
-    assert clicks.told and clicks.change < 0
+    assert clicks.told and clicks.change != 0
     assert "breaks nothing silently" in key_point("Measure with a control")
     assert "nothing\n  breaks silently" in notebook_prose() or "nothing breaks silently" in notebook_prose()
 
 
-def test_harmless_to_the_informed_much_all_or_more_than_all_to_the_uninformed(world):
-    # Key point: such changes "can cost an uninformed one much of its value, all of it, or more, silently".
+def test_harmless_to_the_informed_all_or_more_than_all_to_the_uninformed(world):
+    # Key point: a rescale or a new format "can cost an uninformed one all of its value, or more than all of it".
     ads = {c: outcome_of(measure_output_change(world, "churn_model", c), "ads_ranker", "churn_model")
            for c in EXACT_CHANGES}
     for change, o in ads.items():
         told = [t for t in measure_output_change(world, "churn_model", change) if t.told]
         assert told and all(t.change == 0.0 for t in told)
-        assert o.change < -0.2 and not o.told
+        assert not o.told and o.acted_after != o.acted_before  # it silently acts on other users
     assert ads["reformat"].value_after == 0.0  # all of it
     assert ads["rescale"].value_after < 0 < ads["rescale"].value_before  # more than all: a loss
-    assert "all of it, or more" in key_point("Changes that are harmless")
+    assert "all of its value, or more than all of it" in key_point("Changes that are harmless")
+    assert "a recalibration silently changes whom it acts on" in key_point("Changes that are harmless")
 
 
 def test_quiz_rescale_turned_the_ads_rankers_profit_into_a_loss_and_nearly_everyone_looks_worth_an_ad(world):
@@ -572,15 +651,14 @@ def test_quiz_rescale_turned_the_ads_rankers_profit_into_a_loss_and_nearly_every
     scores = published_output(world, "churn_model")
     rescaled = published_output(world, "churn_model", "rescale")
     assert np.array_equal(np.argsort(scores, kind="stable"), np.argsort(rescaled, kind="stable"))  # same order
-    assert "turned the ads ranker's profit into a loss" in option(5, "That rescaling is always safe").feedback
-    assert "nearly every user now looks worth an ad" in option(1, "email_campaign was told").text
-    assert "more users than before" in option(1, "The ads ranker crashed").feedback
+    assert "turned the ads ranker's profit into a loss" in option(5, "That rescaling").feedback
+    assert "Nearly every score now clears the old break-even" in option(1, "A loss").feedback
 
 
 def test_quiz_reformat_profit_falls_to_zero_with_no_error(world):
     ads = outcome_of(measure_output_change(world, "churn_model", "reformat"), "ads_ranker", "churn_model")
     assert ads.value_after == 0.0 and ads.acted_after == 0.0  # it simply stopped selecting anyone
-    assert "fell to zero" in LESSON.quiz[2].text
+    assert option(2, "It shows no ad and makes exactly nothing").correct
 
 
 def test_the_access_log_cannot_see_the_hidden_loop(world, events):
@@ -600,13 +678,31 @@ def test_the_access_log_cannot_see_the_hidden_loop(world, events):
 
 
 def test_quiz_hidden_loop_claims(world, loop, control):
-    errors = [r.mean_abs_error for r in loop]
-    assert all(b > a for a, b in zip(errors, errors[1:]))  # "got worse, round after round"
+    assert loop[-1].mean_abs_error > loop[0].mean_abs_error  # "ended worse than it started"
     assert loop[-1].logged_auc > loop[0].logged_auc  # "its AUC on its own logged clicks rose"
-    assert len({r.true_spread for r in loop + control}) == 1  # "the true propensities are fixed"
-    assert world.graph.edges["recommender", "homepage"].get("declared", True)  # "the reader ... was even declared"
-    inflation = [r.weight_inflation for r in loop]
-    assert all(b > a for a, b in zip(inflation, inflation[1:]))  # "each retraining makes the drift worse"
+    assert len({r.true_spread for r in loop + control}) == 1  # "the true click chances are fixed"
+    assert all(a.mean_abs_error > b.mean_abs_error for a, b in zip(loop[1:], control[1:]))  # "stays below"
+    assert world.graph.edges["recommender", "homepage"].get("declared", True)  # the reader was declared
+    assert "in every world measured" in option(4, "The model really got better").feedback
+    assert "round after round" not in " ".join(o.feedback for q in LESSON.quiz for o in q.options)
+
+
+def test_every_measured_sentence_is_a_claim_and_every_headline_claim_holds_in_ten_worlds():
+    results = measure_claims({"03": CLAIMS}, seeds=SEEDS[:10])
+    failing = [(r.claim, r.values) for r in results if r.headline and r.holds_at != r.seeds]
+    assert not failing, failing
+    # The controls are exact, in every world.
+    for name in ("told_readers_lose_nothing", "controls_exactly_zero", "no_push_is_the_control"):
+        assert set(next(r for r in results if r.claim == name).values) == {0.0}, name
+
+
+def test_the_quiz_has_two_measured_questions_and_the_right_option_is_rarely_the_longest():
+    assert len(LESSON.quiz) >= 6 and sum(q.measured for q in LESSON.quiz) >= 2
+    longest = sum(max(len(o.text) for o in q.options) == len(next(o for o in q.options if o.correct).text)
+                  for q in LESSON.quiz)
+    assert longest <= len(LESSON.quiz) / 3
+    for q in LESSON.quiz:
+        assert all(len(o.text) <= 60 for o in q.options), q.text  # one line beside its radio button
 
 
 def test_the_objectives_name_exactly_the_lessons_output_changes():
@@ -630,16 +726,16 @@ def test_recalibrate_is_temperature_scaling_around_the_base_rate_as_described(wo
 
 @pytest.mark.parametrize("model, change", all_output_changes())
 @pytest.mark.parametrize("tell", [False, True])
-def test_printed_outcome_tables_stay_under_100_characters_and_name_the_controls(world, model, change, tell):
+def test_outcome_tables_name_the_controls_and_text_lines_stay_short(world, model, change, tell):
     everyone = {u.consumer for u in CONSUMER_USES} if tell else None
     outcomes = measure_output_change(world, model, change, everyone)
     rows = outcomes_table(outcomes)
     text = outcomes_table_text(rows)
-    assert max(len(line) for line in text.splitlines()) < 100, text
+    assert len(text.splitlines()) == len(rows) and max(len(line) for line in text.splitlines()) < 120, text
     for row, o in zip(rows, outcomes):
         if not o.reads_changed:
-            assert row["after the change"] == f"control: reads {o.model}" and o.model != model
-        assert all(str(row[k]) in text for k in WHO_COLUMNS + MEASURED_COLUMNS)
+            assert row["told?"] == "control" and o.model != model
+        assert all(str(row[k]) in text for k in TABLE_COLUMNS)
 
 
 @pytest.mark.parametrize("exercise_id", [e.id for e in LESSON.exercises])
@@ -650,5 +746,6 @@ def test_every_hint_imports_what_it_calls(exercise_id):
     namespace: dict = {}
     for line in imports:
         exec(line, namespace)  # each import line works as written
-    called = set(re.findall(r"\b([A-Za-z_][A-Za-z_0-9]*)\(", hint)) | set(re.findall(r"`([A-Z_]{4,})`", hint))
+    # Names called as functions (not methods such as `declared.get(...)`), and constants in backticks.
+    called = set(re.findall(r"(?<![.\w])([A-Za-z_][A-Za-z_0-9]*)\(", hint)) | set(re.findall(r"`([A-Z_]{4,})`", hint))
     assert called and called <= set(namespace), (called - set(namespace), hint)

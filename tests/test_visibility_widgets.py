@@ -14,8 +14,10 @@ from mldebt_lessons.errors import CourseInputError
 from mldebt_lessons.lessons.undeclared_consumers.experiment import (
     CHANGEABLE_MODELS,
     OUTPUT_CHANGES,
+    TABLE_NOTE,
     all_output_changes,
     change_description,
+    in_unit,
     measure_output_change,
     outcomes_text,
 )
@@ -88,7 +90,7 @@ def test_notes_carry_the_measured_numbers(world):
         view = consumer_view(world, model, change)
         for o in measure_output_change(world, model, change):
             if o.reads_changed:
-                assert f"{100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}%" in view.notes[o.consumer]
+                assert f"{in_unit(o.unit, o.value_before)} -> {in_unit(o.unit, o.value_after)}" in view.notes[o.consumer]
 
 
 def test_telling_everyone_turns_the_ads_ranker_blue(world):
@@ -108,9 +110,19 @@ def test_outcomes_html_marks_the_undeclared_and_the_controls(world):
     text = outcomes_html(rows)
     assert text.count("<tr") == len(rows) + 1
     assert "font-weight:bold" in text and "font-style:italic" in text
-    assert text.count("font-style:italic") == sum(r["after the change"].startswith("control: reads ") for r in rows)
-    assert "control: reads ltv_model" in text and "control: reads recommender" in text
+    assert text.count("font-style:italic") == sum(r["told?"] == "control" for r in rows) == 2
+    assert "ltv_model" in text and "recommender" in text and TABLE_NOTE in text
     assert outcomes_html([]) == ""
+
+
+def test_the_outcome_table_fits_a_narrow_notebook(world):
+    # At 1024 px with the file browser open the output area is about 600 px: a handful of short columns.
+    for model, change in all_output_changes():
+        for tell in (False, True):
+            rows = consumer_view(world, model, change, tell).table_rows
+            assert len(rows[0]) <= 6
+            widest = sum(max(len(str(k)), *(len(str(r[k])) for r in rows)) for k in rows[0])
+            assert widest <= 80, (model, change, widest)  # characters across, header or widest cell per column
 
 
 # --- the picture: dashed undeclared edges (an optional GraphPicture feature) ----------------------------
@@ -181,19 +193,32 @@ def test_loop_chart_has_three_panels_with_both_runs_and_a_text_twin(world):
     loop, control = simulate_hidden_loop(world), simulate_hidden_loop(world, ui_reads_prediction=False)
     fig = loop_chart(loop, control)
     assert len(fig.axes) == len(LOOP_PANELS) == 3 and all(len(ax.lines) == 2 for ax in fig.axes)
-    assert [ax.get_title(loc="left") for ax in fig.axes] == [title for _, title, _ in LOOP_PANELS]
-    assert [f for f, _, _ in LOOP_PANELS] == ["weight_inflation", "mean_abs_error", "logged_auc"]
-    for ax, (field, _, _) in zip(fig.axes, LOOP_PANELS):
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [title for _, title, _, _ in LOOP_PANELS]
+    assert [f for f, _, _, _ in LOOP_PANELS] == ["weight_inflation", "mean_abs_error", "logged_auc"]
+    for ax, (field, _, _, scale) in zip(fig.axes, LOOP_PANELS):
         for line, run in zip(ax.lines, (loop, control)):
-            assert list(line.get_ydata()) == [getattr(r, field) for r in run]
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == list(LOOP_RUNS)
+            assert list(line.get_ydata()) == [scale * getattr(r, field) for r in run]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(LOOP_RUNS)
     plt.close(fig)
     text = loop_chart_text(loop, control)
-    assert max(len(line) for line in text.splitlines()) < 100
-    for field, title, fmt in LOOP_PANELS:
-        line = next(x for x in text.splitlines() if x.strip().startswith(title))
+    assert max(len(line) for line in text.splitlines()) <= 72  # no wrapping in a narrow notebook
+    lines = text.splitlines()
+    for field, title, fmt, scale in LOOP_PANELS:
+        line = lines[lines.index(f"  {title}:") + 1]
         for name, run in (("loop", loop), ("control", control)):
-            assert f"{name} {fmt.format(getattr(run[0], field))} -> {fmt.format(getattr(run[-1], field))}" in line
+            assert (f"{name} {fmt.format(scale * getattr(run[0], field))} -> "
+                    f"{fmt.format(scale * getattr(run[-1], field))}") in line
+
+
+def test_loop_chart_text_is_projector_sized_and_no_wider_than_eight_inches(world):
+    import matplotlib.pyplot as plt
+    fig = loop_chart(simulate_hidden_loop(world), simulate_hidden_loop(world, ui_reads_prediction=False))
+    assert fig.get_size_inches()[0] <= 8
+    fig.canvas.draw()
+    texts = [t for t in fig.findobj(match=lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+             if t.get_text().strip() and t.get_visible()]
+    assert texts and min(t.get_fontsize() for t in texts) >= 12
+    plt.close(fig)
 
 
 # --- the explorer, headless ----------------------------------------------------------------------------
@@ -247,7 +272,7 @@ def test_the_check_box_label_is_short_enough_to_show_whole(explorer, world):
     # The image is shown no larger than the picture's own width (no blurry upscaling, no tiny notes).
     assert explorer.image.layout.max_width == f"{explorer.picture.size[0]}px"
     from mldebt_lessons.lessons import get_lesson
-    assert f"'{TELL_LABEL}'" in get_lesson("03").exercises[3].prompt  # the exercise names the box as it reads
+    assert f"'{TELL_LABEL}'" in get_lesson("03").exercises[2].prompt  # the exercise names the box as it reads
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / get_lesson("03").notebook
     assert f"*{TELL_LABEL}*" in notebook.read_text(encoding="utf-8")  # and so does the notebook
 

@@ -12,13 +12,17 @@ from mldebt_lessons.lessons import LESSONS, get_lesson
 from mldebt_lessons.lessons.entanglement_cace.experiment import (
     MODES,
     all_experiments,
+    change_help,
+    changes_of,
     effects_text,
     measure_cace,
+    noise_floor,
+    targets,
 )
 from mldebt_lessons.lessons.entanglement_cace.view import cace_view, table_html
 from mldebt_lessons.lessons.entanglement_cace.widget import CaceExplorer
 from mldebt_lessons.lessons.start_here.widget import SliderCheck, slider_message
-from mldebt_lessons.shop.features import CHANGES, FEATURES, changes_for
+from mldebt_lessons.shop.features import CHANGES, FEATURES
 from mldebt_lessons.shop.world import build_world
 
 
@@ -51,8 +55,8 @@ def seen(ex):
 
 def test_default_state_shows_user_age_in_months_without_retraining(explorer, world):
     assert state(explorer) == ("user_age", "units", "serving")
-    assert list(explorer.feature.options) == [f.name for f in FEATURES]
-    assert tuple(explorer.change.options) == changes_for("user_age")
+    assert [value for _, value in explorer.feature.options] == targets()
+    assert tuple(explorer.change.options) == changes_of("user_age")
     assert explorer.image.value == explorer.picture.svg()
     assert explorer.view == cace_view(world, "user_age", "units", "serving")
     assert explorer.summary.value == f"<b>{html.escape(explorer.view.summary)}</b>"
@@ -64,8 +68,8 @@ def test_default_state_shows_user_age_in_months_without_retraining(explorer, wor
 def test_choosing_another_feature_updates_the_change_options_and_everything_shown(explorer):
     before = seen(explorer)
     explorer.feature.value = "device"
-    assert tuple(explorer.change.options) == changes_for("device")
-    assert explorer.change.value in changes_for("device")
+    assert tuple(explorer.change.options) == changes_of("device")
+    assert explorer.change.value in changes_of("device")
     assert explorer.mode.value == "serving"  # control: the mode is left alone
     after = seen(explorer)
     assert all(a != b for a, b in zip(before, after))
@@ -76,15 +80,36 @@ def test_choosing_another_feature_updates_the_change_options_and_everything_show
 def test_a_change_that_the_new_feature_also_takes_is_kept(explorer):
     explorer.feature.value = "session_count"
     assert state(explorer) == ("session_count", "units", "serving")
-    assert tuple(explorer.change.options) == changes_for("session_count")
+    assert tuple(explorer.change.options) == changes_of("session_count")
     assert "impute" not in explorer.change.options
 
 
-@pytest.mark.parametrize("feature", [f.name for f in FEATURES])
-def test_every_feature_offers_exactly_its_changes(explorer, feature):
-    explorer.feature.value = feature
-    assert tuple(explorer.change.options) == changes_for(feature)
+@pytest.mark.parametrize("target", targets())
+def test_every_feature_and_model_offers_exactly_its_changes(explorer, target):
+    explorer.feature.value = target
+    assert tuple(explorer.change.options) == changes_of(target)
     assert explorer.image.value == explorer.picture.svg()
+    assert html.escape(change_help(target, explorer.change.value)) in explorer.change_help.value
+
+
+def test_every_effect_is_shown_beside_its_noise_floor(explorer, world):
+    floor = noise_floor(world)
+    for run in [("user_age", "units", "serving"), ("churn_model", "drop days_since_signup", "retrained"),
+                ("fraud_model", "balanced classes", "serving")]:
+        explorer.select(*run)
+        assert "noise floor" in explorer.table.value and "noise floor" in explorer.summary.value
+        for model, e in floor.items():
+            assert f"({100 * e.decisions_flipped:.1f}%)" in explorer.table.value, model
+
+
+def test_a_models_own_change_lights_the_model_and_leaves_the_controls_white(explorer):
+    explorer.select("fraud_model", "raise threshold", "retrained")
+    view = explorer.view
+    assert view.notes["fraud_model"].startswith("changed: ")
+    assert view.notes["churn_model"] == view.notes["recommender"] == "no change"
+    # fraud_model_es reads the score, not the decision: reached, and yet nothing flips.
+    assert view.notes["fraud_model_es"] == "flips 0.0%" and view.fills["fraud_model_es"] == "#FFFFFF"
+    assert view.fills["fraud_review_queue"] != "#FFFFFF"
 
 
 def test_switching_mode_changes_the_picture_and_switching_back_restores_it(explorer):

@@ -186,10 +186,10 @@ def _build_one(s: dict, root: dict, build) -> Check:
 
         def check_text(v, lo=lo, hi=hi, regex=regex, plain_name=plain_name):
             if isinstance(v, str):
-                if lo <= len(v) <= hi and (plain_name and v.strip() == v and "\n" not in v):
+                if lo <= len(v) <= hi and (plain_name and v and v.strip() == v and "\n" not in v):
                     return None
-                if len(v) < lo:
-                    return (), "expected text, got empty text" if lo == 1 else f"expected at least {lo} characters"
+                if len(v) < lo or (regex is not None and not v):
+                    return (), "expected text, got empty text" if max(lo, 1) == 1 else f"expected at least {lo} characters"
                 if len(v) > hi:
                     return (), f"text of {len(v):,} characters; expected at most {hi:,}"
                 if regex is not None and not regex.search(v):
@@ -257,7 +257,7 @@ def _fast_text_check(schema: dict):
     if "pattern" in schema and schema["pattern"] != PLAIN_NAME:
         return None
     lo, hi, plain = schema.get("minLength", 0), schema.get("maxLength", float("inf")), "pattern" in schema
-    return lambda x: type(x) is str and lo <= len(x) <= hi and (not plain or (x.strip() == x and "\n" not in x))
+    return lambda x: type(x) is str and lo <= len(x) <= hi and (not plain or (x and x.strip() == x and "\n" not in x))
 
 
 def _key(k) -> str:

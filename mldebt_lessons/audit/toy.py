@@ -107,18 +107,18 @@ def _round(x: float, digits: int = 3) -> float:
     return float(round(float(x), digits))
 
 
-def toy_manifest(measure: bool = True) -> dict:
+def toy_manifest(measure: bool = True, world=None) -> dict:
     """Larkspur's manifest as plain data (the same shape a user writes in YAML).
 
-    With ``measure``, the world is built (cached) to read each model's reliance on its inputs
-    and each feature's missing values; without, only the specs are read.
+    With ``measure``, each model's reliance on its inputs and each feature's missing values are
+    read from ``world`` (by default the course's default world, built once); without, only the specs.
     """
     from mldebt_lessons.shop.data import COMPANY, SOURCES
     from mldebt_lessons.shop.features import FEATURES
     from mldebt_lessons.shop.graph import CONSUMERS
     from mldebt_lessons.shop.models import MODEL_SPECS
 
-    world = _world() if measure else None
+    world = (world or _world()) if measure else None
     model_names = {m.name for m in MODEL_SPECS}
     declared_consumers = [c for c in CONSUMERS if _declared(c)]
     node_names = ({s.name for s in SOURCES} | {f.name for f in FEATURES} | model_names
@@ -239,21 +239,21 @@ def toy_code_files() -> list[tuple[str, str]]:
     for name in TOY_WORLD_MODULES:
         spec = importlib.util.find_spec(name)
         path = Path(spec.origin)
-        out.append((f"mldebt_lessons/{path.name}", path.read_text(encoding="utf-8")))
+        out.append(("/".join(name.split(".")) + ".py", path.read_text(encoding="utf-8")))
     return out
 
 
-def toy_system(measure: bool = True, manifest: dict | None = None):
+def toy_system(measure: bool = True, manifest: dict | None = None, world=None):
     """Larkspur as a :class:`~mldebt_lessons.audit.system.System`: manifest, lineage and code scan.
 
     ``manifest`` replaces the generated manifest (an edited copy of it, say), so the same access
-    log and code are read beside it.
+    log and code are read beside it; ``world`` is the world the generated manifest is measured in.
     """
     from .codescan import scan_sources
     from .manifest import manifest_from_data
     from .openlineage import lineage_from_events
     if manifest is None:
-        system = manifest_from_data(toy_manifest(measure), "the toy world's manifest")
+        system = manifest_from_data(toy_manifest(measure, world), "the toy world's manifest")
         system.inputs[-1] = "the toy world's manifest (generated from the library's specs)"
     else:
         system = manifest_from_data(manifest, "an edited toy manifest")
@@ -261,5 +261,5 @@ def toy_system(measure: bool = True, manifest: dict | None = None):
     if events:
         lineage_from_events(events, "the toy world's access log", system)
     system.code = scan_sources(toy_code_files(), system, where="the toy world's code")
-    system.inputs.append("the toy world's code (mldebt_lessons/*.py, parsed, never run)")
+    system.inputs.append("the toy world's code (mldebt_lessons/shop/*.py, parsed, never run)")
     return system

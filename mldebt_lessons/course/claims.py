@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import statistics
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +45,7 @@ UNITS = {  # how an effect is printed, by its unit
     "auc": lambda v: f"{v:+.3f}",
     "ratio": lambda v: f"{v:.2f}×",
     "count": lambda v: f"{v:g}",
+    "pounds": lambda v: f"£{v:,.0f}",
     "number": lambda v: f"{v:.3g}",
 }
 
@@ -94,45 +96,112 @@ class ClaimResult:
         """The documented JSON shape of one result."""
         return {"lesson": self.lesson, "claim": self.claim, "sentence": self.sentence, "headline": self.headline,
                 "holds_at": self.holds_at, "seeds": self.seeds,
-                "effect": {"name": self.effect_name, "unit": self.unit, "median": statistics.median(self.values),
-                           "min": min(self.values), "max": max(self.values)}}
+                "effect": {"name": self.effect_name, "unit": self.unit,
+                           **{key: _finite_or_none(value) for key, value in (
+                               ("median", statistics.median(self.values)), ("min", min(self.values)),
+                               ("max", max(self.values)))}}}
 
 
-def _measure_one_seed(seed: int, where: tuple[tuple[str, str, str], ...]) -> list[tuple[float, bool]]:
-    """Measure the claims named by (lesson, module, claim name) in the world of ``seed``."""
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: an effect that could not be measured is null."""
+    return value if math.isfinite(value) else None
+
+
+# The claims a sweep is measuring, set just before its worker processes are forked: a forked
+# worker inherits them (and every module already imported), so any claim works, a lambda or a
+# closure included, and nothing is pickled or imported again.
+_FORKED_CLAIMS: tuple[Claim, ...] = ()
+
+
+def _measure_in_world(claims, seed: int) -> list[tuple[float, bool]]:
+    """(effect, holds?) of each claim in the world of ``seed``, built once for all of them."""
     from mldebt_lessons.shop.world import build_world
     world = build_world(seed)
     out = []
-    for _lesson, module, name in where:
-        claim = next(c for c in importlib.import_module(module).CLAIMS if c.name == name)
-        value = float(claim.measure(world))
-        out.append((value, bool(claim.holds(value))))
+    for claim in claims:
+        try:
+            value = float(claim.measure(world))
+            verdict = bool(claim.holds(value))
+        except Exception as error:  # say which claim and which world, then let the bug surface
+            raise RuntimeError(f"claim {claim.name!r} at seed {seed}: {type(error).__name__}: {error}") from error
+        out.append((value, verdict))
     return out
+
+
+def _one_thread():
+    """Numerical libraries on one thread: the worlds run in parallel already, and two workers each
+    spinning up threads on two cores only fight over them (about a fifth more processor time)."""
+    try:
+        from threadpoolctl import threadpool_limits  # comes with scikit-learn
+    except ImportError:  # pragma: no cover
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def _start_worker() -> None:
+    _one_thread()  # for the worker's whole life
+
+
+def _measure_forked(seed: int) -> list[tuple[float, bool]]:
+    return _measure_in_world(_FORKED_CLAIMS, seed)
+
+
+def _measure_registered(seed: int, where: tuple[tuple[str, str], ...]) -> list[tuple[float, bool]]:
+    """As :func:`_measure_in_world`, for claims found again by (module, claim name) in a module's ``CLAIMS``."""
+    return _measure_in_world([next(c for c in importlib.import_module(module).CLAIMS if c.name == name)
+                              for module, name in where], seed)
+
+
+def _home_module(claim: Claim) -> str | None:
+    """The module whose ``CLAIMS`` holds this very claim (found from its measure function), if any."""
+    import sys
+    module = getattr(claim.measure, "__module__", None)
+    declared = getattr(sys.modules.get(module), "CLAIMS", ())
+    return module if any(c is claim for c in declared) else None
 
 
 def measure_claims(claims: dict[str, list[Claim]], seeds=SEEDS, workers: int | None = None) -> list[ClaimResult]:
     """Measure every claim (by lesson id) at every seed, one world at a time, on ``workers`` processes.
 
-    Claims are found again in the worker by their module and name, so they must be declared in a
-    module's ``CLAIMS``; with ``workers=1`` everything runs here, and any claim will do.
+    Each world is built once, by one worker, and every claim is measured in it. Workers are forked
+    (where the system can fork), so they start at once and any claim will do; elsewhere they find
+    claims again in their module's ``CLAIMS``, and other claims are measured here. The results do not
+    depend on the number of workers.
     """
+    global _FORKED_CLAIMS
+    import multiprocessing
+
+    from mldebt_lessons.shop.world import build_world  # noqa: F401  imported once, before forking
+
     order = [(lesson, c) for lesson, cs in claims.items() for c in cs]
-    workers = workers or min(len(seeds), os.cpu_count() or 1)
-    if workers == 1:
-        by_seed = [[_measure_here(c, seed) for _, c in order] for seed in seeds]
+    seeds = tuple(int(s) for s in seeds)
+    workers = 1 if not order else min(workers or os.cpu_count() or 1, len(seeds)) or 1
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if not seeds:
+        raise ValueError("measure_claims needs at least one seed")
+    if workers > 1 and not fork and not all(_home_module(c) for _, c in order):
+        workers = 1  # without fork, a worker can only find claims declared in a module's CLAIMS
+    if not order:
+        by_seed = [[] for _ in seeds]
+    elif workers == 1:
+        with _one_thread():  # as in the workers, so the numbers are the same
+            by_seed = [_measure_in_world([c for _, c in order], seed) for seed in seeds]
+    elif fork:
+        _FORKED_CLAIMS = tuple(c for _, c in order)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_start_worker) as pool:
+                by_seed = list(pool.map(_measure_forked, seeds))
+        finally:
+            _FORKED_CLAIMS = ()
     else:
-        where = tuple((lesson, c.measure.__module__, c.name) for lesson, c in order)
-        with ProcessPoolExecutor(workers) as pool:
-            by_seed = list(pool.map(_measure_one_seed, seeds, [where] * len(seeds)))
+        where = tuple((_home_module(c), c.name) for _, c in order)
+        with ProcessPoolExecutor(workers, initializer=_start_worker) as pool:
+            by_seed = list(pool.map(_measure_registered, seeds, [where] * len(seeds)))
     return [ClaimResult(lesson, c.name, c.sentence, c.headline, c.effect, c.unit,
                         tuple(row[i][0] for row in by_seed), tuple(row[i][1] for row in by_seed))
             for i, (lesson, c) in enumerate(order)]
-
-
-def _measure_here(claim: Claim, seed: int) -> tuple[float, bool]:
-    from mldebt_lessons.shop.world import build_world
-    value = float(claim.measure(build_world(seed)))
-    return value, bool(claim.holds(value))
 
 
 def robustness_text(result: ClaimResult) -> str:

@@ -1,10 +1,18 @@
 """Pictures of a dependency graph: laid out once, drawn once as SVG, then only recoloured.
 
+Pictures are sized for a projector: drawn for the width a notebook's output area really has
+(:data:`PAGE_WIDTH`, 592 CSS px in a 1024-px window with JupyterLab's file browser open) and
+shown at their own size, never shrunk, so every text stays at :data:`MIN_TEXT_PX` or more. Names
+and notes too long for their column wrap onto more lines (after an underscore or a space), and
+the picture grows taller rather than wider.
+
 Layout: one column per layer, left to right (sources, features, models, consumers); within a
 column, nodes are ordered by the mean row of what feeds them, which keeps edges from crossing.
-Boxes in a column share one width, wide enough for the longest label, so labels never overlap.
-Colours come from the Okabe-Ito palette, which stays distinct for colour-blind readers, and a
-coloured node also carries a text note, so no meaning rests on colour alone.
+Boxes in a column share one width and height, so labels never overlap. An edge that skips a
+column runs straight across it in the gap between two boxes (the layout keeps boxes off that
+lane), so no edge runs through a box or its label. Colours come from the Okabe-Ito palette,
+which stays distinct for colour-blind readers, and a coloured node also carries a text note, so
+no meaning rests on colour alone.
 
 The picture is an SVG template: building it is the slow part and happens once; :meth:`paint`
 only fills in colours and notes, which takes well under a millisecond.
@@ -15,11 +23,15 @@ Example
 >>> pos = layered_layout(shop_graph())
 >>> pos["accounts_db"][0] < pos["user_age"][0] < pos["churn_model"][0] < pos["homepage"][0]
 True
+>>> wrap("fraud_review_queue", text_width("fraud_review_", 14) * FIT, 14)
+('fraud_review_', 'queue')
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 
 import networkx as nx
 
@@ -35,10 +47,81 @@ CHANGED_FILL = OKABE_ITO["yellow"]
 IDLE_TEXT, IDLE_EDGE, LIT_EDGE = "#666666", "#C8C8C8", "#222222"
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
-LABEL_PX, NOTE_PX = 13, 11
-CHAR_EM = 0.62  # a generous average glyph width for DejaVu Sans, in ems
-ROW_PX, BOX_H, GAP_PX, MARGIN = 50, 38, 110, 12
-CLEARANCE = 0.5  # rows between a box and an edge that skips its column (a straight-line estimate)
+PAGE_WIDTH = 584  # CSS px: a notebook's output area is 592 px wide at 1024 px with the file browser open
+MIN_TEXT_PX = 12  # no text in a picture is smaller than this (at the picture's own size)
+LABEL_PX, NOTE_PX, HEAD_PX, TITLE_PX, LEGEND_PX = 13, 12, 13, 15, 12
+LINE_EM = 1.25  # line height, in ems
+FIT = 1.03  # measured widths times this: other fonts of the stack may run a little wider than DejaVu Sans
+PAD_X, PAD_Y = 5, 6  # inside a box, around its text
+MIN_GAP, COMFY_GAP, MAX_GAP = 24, 40, 96  # between columns: room for edges and arrow heads
+ROW_GAP, MARGIN = 12, 8
+CLEARANCE = 0.5  # rows between a box and the lane of an edge that skips its column
+
+# Advance widths of DejaVu Sans (regular, then bold), in thousandths of an em, for the printable
+# ASCII characters and a few more; text widths are measured with them, not guessed.
+_GLYPHS = (" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+           "→·−…€£×≥≤–—’“”")
+_REGULAR = (318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636,
+            636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632, 575, 775,
+            752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390,
+            337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612,
+            635, 635, 411, 521, 392, 634, 592, 818, 592, 592, 525, 636, 337, 636, 838, 838, 318, 838, 1000, 636,
+            636, 838, 838, 838, 500, 1000, 318, 518, 518)
+_BOLD = (348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696, 696, 696, 696,
+         696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734, 830, 683, 683, 821, 837, 372,
+         372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812, 774, 1103, 771, 724, 725, 457, 365, 457, 838,
+         500, 500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595,
+         478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838, 838, 380, 838, 1000, 696, 696, 838, 838, 838, 500,
+         1000, 380, 657, 657)
+_ADVANCE = {False: dict(zip(_GLYPHS, _REGULAR)), True: dict(zip(_GLYPHS, _BOLD))}
+_UNKNOWN_GLYPH = 1000  # a character not in the table counts as a full em: too wide rather than too narrow
+
+
+def text_width(text: str, px: float, bold: bool = False) -> float:
+    """The width of ``text`` in DejaVu Sans at ``px`` pixels, in pixels.
+
+    >>> round(text_width("days_since_signup", 14))
+    130
+    """
+    advance = _ADVANCE[bold]
+    return sum(advance.get(ch, _UNKNOWN_GLYPH) for ch in str(text)) * px / 1000
+
+
+# A line may break after an underscore or a slash, and at a space (which then disappears).
+_PIECES = re.compile(r"[^ _/]*[_/]|[^ _/]+| +")
+
+
+@functools.lru_cache(maxsize=4096)
+def wrap(text: str, width: float, px: float, bold: bool = False) -> tuple[str, ...]:
+    """``text`` broken into lines no wider than ``width`` (with the :data:`FIT` margin), where it may break.
+
+    A piece that cannot break and is wider than ``width`` gets a line of its own (it will not fit;
+    the tests catch that for every picture the course draws).
+
+    >>> wrap("changed: merge_rare", 80, 13)
+    ('changed:', 'merge_rare')
+    >>> wrap("", 80, 13)
+    ()
+    """
+    lines: list[str] = []
+    line = ""
+    for piece in _PIECES.findall(str(text)):
+        if piece.isspace():
+            line += piece if line else ""
+            continue
+        if line and text_width(line + piece, px, bold) * FIT > width:
+            lines.append(line.rstrip())
+            line = piece
+        else:
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return tuple(lines)
+
+
+def widest_piece(text: str, px: float, bold: bool = False) -> float:
+    """The width of the widest part of ``text`` that cannot be broken."""
+    return max((text_width(p, px, bold) for p in _PIECES.findall(str(text)) if not p.isspace()), default=0.0)
 
 
 def kind_order(g: nx.DiGraph) -> list[str]:
@@ -74,13 +157,18 @@ def layered_layout(g: nx.DiGraph) -> dict[str, tuple[int, float]]:
     bands, depth = kind_bands(g)
     column_of = {n: bands[k].start + depth[n] for n, k in g.nodes(data="kind")}
     # Each sweep avoids where the previous sweep ran the skipping edges; keep the sweep whose
-    # own edges hit the fewest boxes (sweeps can alternate rather than settle).
+    # own edges hit the fewest boxes, then the shortest (sweeps can alternate rather than settle).
     sweeps = [_place_rows(g, column_of, passing=None)]
     for _ in range(5):
         sweeps.append(_place_rows(g, column_of, passing=sweeps[-1]))
-    pos = min(reversed(sweeps), key=lambda p: _boxes_hit(g, p))
+    pos = min(reversed(sweeps), key=lambda p: (_boxes_hit(g, p), _span(p)))
     top = min((r for _, r in pos.values()), default=0)
     return {n: (c, r - top) for n, (c, r) in pos.items()}
+
+
+def _span(pos) -> float:
+    rows = [r for _, r in pos.values()]
+    return max(rows) - min(rows) if rows else 0.0
 
 
 def _passing_rows(g, pos, column):
@@ -111,12 +199,22 @@ def _place_rows(g, column_of, passing):
         blocked = _passing_rows(g, passing, column) if passing else []
         order = sorted(layer, key=lambda n: (wanted(n) if wanted(n) is not None else float("inf"), n))
         row = (tallest - len(layer)) / 2 - 1 if all(wanted(n) is None for n in layer) else float("-inf")
+        placed = []
         for n in order:
             want = wanted(n)
             row = max(row + 1, want if want is not None else row + 1)
             while any(abs(row - b) < CLEARANCE for b in blocked):
                 row += 0.5
-            pos[n] = (column, row)
+            placed.append(row)
+        # A column pushed below the tallest column moves up as far as it can (no lane blocked):
+        # the picture stays as short as the tallest column allows.
+        excess = placed[-1] - (tallest - 1) if placed else 0
+        for shift in [excess - k / 2 for k in range(int(2 * excess))] if excess > 0 else []:
+            if min(placed) - shift >= 0 and not any(abs(r - shift - b) < CLEARANCE for r in placed for b in blocked):
+                placed = [r - shift for r in placed]
+                break
+        for n, r in zip(order, placed):
+            pos[n] = (column, r)
     return pos
 
 
@@ -142,25 +240,32 @@ def kind_fills(g: nx.DiGraph) -> dict[str, str]:
     return {n: blend(KIND_COLOURS.get(k, "#000000"), 0.3) for n, k in g.nodes(data="kind")}
 
 
-def _label_width(text: str, px: int) -> float:
-    return len(text) * px * CHAR_EM
+DASHED_LEGEND = "dashed arrow: a read of a model's output that nobody declared"
 
 
 class GraphPicture:
     """A graph drawn once as an SVG template; :meth:`paint` recolours it, :meth:`svg` returns it.
+
+    ``width`` is the room the picture may take (CSS px); it is drawn at most that wide when its
+    columns fit, wrapping long names and notes, and shown at its own size. ``longest_note`` sizes
+    the boxes: one note for all, or {node: its longest note}; a picture's size never depends on
+    what is painted, so every state of a widget keeps one size.
 
     >>> from mldebt_lessons.shop.graph import shop_graph
     >>> pic = GraphPicture(shop_graph())
     >>> pic.paint({"user_age": CHANGED_FILL}, notes={"user_age": "changed"})
     >>> b"changed" in pic.svg()
     True
+    >>> pic.size[0] <= PAGE_WIDTH
+    True
     """
 
     def __init__(self, g: nx.DiGraph, title: str = "", longest_note: str | dict[str, str] = "changed: merge_rare",
-                 dashed_edges=None):
+                 dashed_edges=None, width: int = PAGE_WIDTH):
         self.graph = g
-        # Boxes are sized for notes up to this long: one length for all, or {node: its longest note}.
+        self.title = title
         self.longest_note = longest_note
+        self.page_width = width
         self.grid = layered_layout(g)
         self.nodes = list(self.grid)
         self.edges = list(g.edges)
@@ -168,63 +273,173 @@ class GraphPicture:
         if dashed_edges is None:
             dashed_edges = [(u, v) for u, v, declared in g.edges(data="declared", default=True) if not declared]
         self.dashed_edges = frozenset(dashed_edges)
-        self._slots: dict[str, str] = {}
-        self._template = self._build_template(title)
-        self.paint()
+        self.min_size = (0, 0)
+        self.fills, self.notes, self.lit_edges = {}, {}, frozenset()
+        self._build()
+
+    def _build(self) -> None:
+        self._geometry()
+        self._template = self._build_template()
+        self.paint(self.fills, self.notes, self.lit_edges)
+
+    def grow_to(self, width: float, height: float) -> None:
+        """Make the canvas at least ``width`` x ``height`` (content stays top left); see :func:`same_size`."""
+        self.min_size = (width, height)
+        self._build()
 
     # -- layout in pixels -------------------------------------------------------------
-    def _geometry(self, title):
-        columns = max(c for c, _ in self.grid.values()) + 1
-        rows = max(r for _, r in self.grid.values()) + 1  # rows are already centred by the layout
-        widths = [0.0] * columns
-        for n, (c, _) in self.grid.items():
-            widths[c] = max(widths[c], _label_width(n, LABEL_PX) + 18,
-                            _label_width(self._longest_note_of(n), NOTE_PX) + 18)
-        lefts, x = [], MARGIN
-        for w in widths:
-            lefts.append(x)
-            x += w + GAP_PX
-        top = MARGIN + (26 if title else 0) + 24
-        centre = {}
-        for n, (c, r) in self.grid.items():
-            centre[n] = (lefts[c] + widths[c] / 2, top + r * ROW_PX + ROW_PX / 2)
-        legend = 22 if self.dashed_edges else 0
-        size = (x - GAP_PX + MARGIN, top + rows * ROW_PX + MARGIN + legend)
-        return widths, lefts, centre, size, top
-
     def _longest_note_of(self, node: str) -> str:
         if isinstance(self.longest_note, dict):
             return self.longest_note.get(node, "")
         return self.longest_note
 
-    def _build_template(self, title):
-        widths, lefts, centre, (width, height), top = self._geometry(title)
-        self.size = (round(width), round(height))
-        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-               f'viewBox="0 0 {width:.0f} {height:.0f}" style="max-width:100%;height:auto" font-family="{FONT}">',
+    def _text_height(self, members: list[str], inner: float) -> float:
+        """The height of the tallest text block (name and note lines) in a column ``inner`` px wide."""
+        return max((len(wrap(str(n), inner, LABEL_PX) or ("",)) * LABEL_PX * LINE_EM
+                    + max(1, len(wrap(self._longest_note_of(n), inner, NOTE_PX))) * NOTE_PX * LINE_EM
+                    for n in members), default=0.0)
+
+    def _column_widths(self, columns: list[list[str]]) -> tuple[list[float], float]:
+        """Each column's width and the gap between columns.
+
+        The columns share the page so that the tallest box is as short as it can be (the fewest
+        wrapped lines); what room is left widens the gaps (room for edges), then the columns
+        (fewer wrapped names), then the gaps again. No column is narrower than a piece of text
+        that cannot break.
+        """
+        natural, least = [], []
+        for members in columns:
+            natural.append(max((max(text_width(n, LABEL_PX), text_width(self._longest_note_of(n), NOTE_PX))
+                                for n in members), default=0) * FIT + 2 * PAD_X)
+            least.append(max((max(widest_piece(n, LABEL_PX), widest_piece(self._longest_note_of(n), NOTE_PX))
+                              for n in members), default=0) * FIT + 2 * PAD_X)
+        for kind, band in kind_bands(self.graph)[0].items():  # a heading over one column fits that column
+            if len(band) == 1:
+                least[band[0]] = max(least[band[0]], text_width(f"{kind}s", HEAD_PX, True) * FIT + 4)
+        natural = [max(n, m) for n, m in zip(natural, least)]
+        gaps = max(len(columns) - 1, 0)
+        room = self.page_width - 2 * MARGIN - gaps * MIN_GAP
+        choices = []  # per column: (width, text height) at a few widths from least to natural
+        for members, low, high in zip(columns, least, natural):
+            steps = [low + (high - low) * k / 24 for k in range(25)]
+            choices.append([(w, self._text_height(members, w - 2 * PAD_X)) for w in steps])
+        widths = list(least)
+        for tallest in sorted({h for column in choices for _, h in column}):
+            fitting = [min(w for w, h in column if h <= tallest + 1e-6) if any(h <= tallest + 1e-6 for _, h in column)
+                       else None for column in choices]
+            if None not in fitting and sum(fitting) <= room:
+                widths = fitting
+                break
+        spare = max(room - sum(widths), 0.0)
+        gap = float(MIN_GAP) if gaps else 0.0
+        if gaps:
+            more = min(spare / gaps, COMFY_GAP - MIN_GAP)
+            gap, spare = gap + more, spare - more * gaps
+        for c in sorted(range(len(widths)), key=lambda c: natural[c] - widths[c]):
+            more = min(spare, natural[c] - widths[c])
+            widths[c], spare = widths[c] + more, spare - more
+        if gaps:
+            gap += min(spare / gaps, MAX_GAP - gap)
+        return widths, gap
+
+    def _geometry(self) -> None:
+        count = max((c for c, _ in self.grid.values()), default=-1) + 1
+        columns = [[n for n in self.nodes if self.grid[n][0] == c] for c in range(count)]
+        widths, gap = self._column_widths(columns)
+        lefts, x = [], MARGIN
+        for w in widths:
+            lefts.append(x)
+            x += w + gap
+        content_width = x - gap + MARGIN if widths else 2 * MARGIN
+        label_line, note_line = LABEL_PX * LINE_EM, NOTE_PX * LINE_EM
+        self.labels, self.note_slots, self.inner_width = {}, {}, {}
+        text_height = [0.0] * count
+        for n in self.nodes:
+            c = self.grid[n][0]
+            inner = widths[c] - 2 * PAD_X
+            self.inner_width[n] = inner
+            self.labels[n] = wrap(str(n), inner, LABEL_PX) or ("",)
+            self.note_slots[n] = max(1, len(wrap(self._longest_note_of(n), inner, NOTE_PX)))
+            text_height[c] = max(text_height[c], len(self.labels[n]) * label_line + self.note_slots[n] * note_line)
+        box_heights = [h + 2 * PAD_Y for h in text_height]
+        pitch = max(box_heights, default=0) + ROW_GAP
+        title_room = text_width(self.title, TITLE_PX, True) * FIT + 2 * MARGIN if self.title else 0
+        width = max(content_width, min(self.page_width, title_room), self.min_size[0])
+        self.title_lines = wrap(self.title, width - 2 * MARGIN, TITLE_PX, True) if self.title else ()
+        y = MARGIN + len(self.title_lines) * TITLE_PX * LINE_EM + (6 if self.title else 0)
+        self.heading_baseline = y + HEAD_PX
+        rows_top = y + HEAD_PX * LINE_EM + 10
+        rows = max((r for _, r in self.grid.values()), default=-1) + 1  # rows are already centred by the layout
+        self.rows_bottom = rows_top + rows * pitch
+        self.legend_lines = (wrap(DASHED_LEGEND, width - 2 * MARGIN - 44, LEGEND_PX) if self.dashed_edges else ())
+        height = self.rows_bottom + len(self.legend_lines) * LEGEND_PX * LINE_EM + MARGIN
+        self.size = (round(width), round(max(height, self.min_size[1])))
+        self.widths, self.lefts, self.pitch, self.rows_top = widths, lefts, pitch, rows_top
+        self.boxes = {}
+        for n, (c, r) in self.grid.items():
+            h = box_heights[c]
+            self.boxes[n] = (lefts[c], rows_top + r * pitch + pitch / 2 - h / 2, widths[c], h)
+
+    def _row_y(self, row: float) -> float:
+        return self.rows_top + row * self.pitch + self.pitch / 2
+
+    def edge_path(self, u: str, v: str) -> str:
+        """The SVG path of edge u -> v: S-curves in the gaps, straight across any column it skips."""
+        (cu, ru), (cv, rv) = self.grid[u], self.grid[v]
+        x, y = self.lefts[cu] + self.widths[cu], self._row_y(ru)
+        parts = [f"M{x:.1f},{y:.1f}"]
+
+        def curve_to(x1, y1):
+            mid = (x + x1) / 2
+            if abs(y1 - y) < 0.05:
+                parts.append(f"L{x1:.1f},{y1:.1f}")
+            else:
+                parts.append(f"C{mid:.1f},{y:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}")
+
+        for k in range(cu + 1, cv):  # across each column skipped, in a lane between its boxes
+            lane = self._row_y(self._free_lane(k, ru + (rv - ru) * (k - cu) / (cv - cu)))
+            curve_to(self.lefts[k], lane)
+            x, y = self.lefts[k], lane
+            parts.append(f"L{self.lefts[k] + self.widths[k]:.1f},{lane:.1f}")
+            x = self.lefts[k] + self.widths[k]
+        curve_to(self.lefts[cv] - 1, self._row_y(rv))
+        return " ".join(parts)
+
+    def _free_lane(self, column: int, row: float) -> float:
+        """The row nearest ``row`` where an edge can cross ``column`` without touching a box there
+        (the layout usually keeps ``row`` itself free)."""
+        taken = [r for c, r in self.grid.values() if c == column]
+        candidates = [row] + [r + side * CLEARANCE for r in taken for side in (-1, 1)]
+        free = [c for c in candidates if all(abs(c - r) >= CLEARANCE - 1e-9 for r in taken)]
+        return min(free, key=lambda c: (abs(c - row), c))
+
+    def _text_top(self, n: str) -> float:
+        _, y, _, h = self.boxes[n]
+        full = len(self.labels[n]) * LABEL_PX * LINE_EM + self.note_slots[n] * NOTE_PX * LINE_EM
+        return y + h / 2 - full / 2
+
+    def _build_template(self) -> str:
+        width, height = self.size
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+               f'viewBox="0 0 {width} {height}" style="max-width:none;height:auto" font-family="{FONT}">',
                '<defs>'] + [
             f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
             for name, colour in (("idle", IDLE_EDGE), ("lit", LIT_EDGE))] + [
             '</defs>', '<rect width="100%" height="100%" fill="#FFFFFF"/>']
-        if title:
-            out.append(f'<text x="{MARGIN}" y="{MARGIN + 16}" font-size="16" font-weight="bold">'
-                       f'{_esc(title)}</text>')
+        for i, line in enumerate(self.title_lines):
+            y = MARGIN + i * TITLE_PX * LINE_EM + TITLE_PX
+            out.append(f'<text class="title" x="{MARGIN}" y="{y:.1f}" font-size="{TITLE_PX}" font-weight="bold" '
+                       f'fill="#000000">{_esc(line)}</text>')
         for kind, band in kind_bands(self.graph)[0].items():
             first, last = band[0], band[-1]
-            middle = (lefts[first] + lefts[last] + widths[last]) / 2
+            middle = (self.lefts[first] + self.lefts[last] + self.widths[last]) / 2
             # Dark text reads on white; the kind's colour is the bar beneath it (as on the boxes).
-            out.append(f'<text x="{middle:.1f}" y="{top - 9}" text-anchor="middle" '
-                       f'font-size="14" font-weight="bold" fill="#222222">{_esc(kind)}s</text>'
-                       f'<rect x="{middle - 30:.1f}" y="{top - 5}" width="60" height="3" '
+            out.append(f'<text class="heading" x="{middle:.1f}" y="{self.heading_baseline:.1f}" text-anchor="middle" '
+                       f'font-size="{HEAD_PX}" font-weight="bold" fill="#222222">{_esc(kind)}s</text>'
+                       f'<rect x="{middle - 30:.1f}" y="{self.heading_baseline + 4:.1f}" width="60" height="3" '
                        f'fill="{KIND_COLOURS.get(kind, "#000")}"/>')
-        half = {n: widths[self.grid[n][0]] / 2 for n in self.nodes}
-        paths = {}
-        for u, v in self.edges:
-            (x0, y0), (x1, y1) = centre[u], centre[v]
-            x0, x1 = x0 + half[u], x1 - half[v] - 1
-            mid = (x0 + x1) / 2
-            paths[(u, v)] = f'M{x0:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {x1:.1f},{y1:.1f}'
+        paths = {(u, v): self.edge_path(u, v) for u, v in self.edges}
         dash = {e: ' stroke-dasharray="7,4"' if e in self.dashed_edges else "" for e in paths}
         for e, d in paths.items():
             out.append(f'<path d="{d}" fill="none" stroke="{IDLE_EDGE}" stroke-width="1.2"{dash[e]} '
@@ -233,36 +448,54 @@ class GraphPicture:
         for i, (e, d) in enumerate(paths.items()):
             out.append(f'<path d="{d}" fill="none" stroke="{LIT_EDGE}" stroke-width="2.2"{dash[e]} '
                        f'marker-end="url(#lit)" visibility="{{e{i}}}"/>')
+        label_line, note_line = LABEL_PX * LINE_EM, NOTE_PX * LINE_EM
         for i, n in enumerate(self.nodes):
-            (x, y), w = centre[n], widths[self.grid[n][0]]
+            x, y, w, h = self.boxes[n]
             kind = self.graph.nodes[n]["kind"]
             description = self.graph.nodes[n].get("description", "")
+            top, centre = self._text_top(n), x + w / 2
+            texts = [f'<text class="label" x="{centre:.1f}" y="{top + k * label_line + label_line / 2 + 0.36 * LABEL_PX:.1f}" '
+                     f'text-anchor="middle" font-size="{LABEL_PX}" fill="{{t{i}}}">{_esc(line)}</text>'
+                     for k, line in enumerate(self.labels[n])]
+            below = top + len(self.labels[n]) * label_line
+            texts += [f'<text class="note" x="{centre:.1f}" y="{below + k * note_line + note_line / 2 + 0.36 * NOTE_PX:.1f}" '
+                      f'text-anchor="middle" font-size="{NOTE_PX}" fill="{{t{i}}}">{{n{i}_{k}}}</text>'
+                      for k in range(self.note_slots[n])]
             out.append(
-                f'<g><title>{_esc(n)} ({_esc(kind)}): {_esc(description)}</title>'
-                f'<rect x="{x - w / 2:.1f}" y="{y - BOX_H / 2:.1f}" width="{w:.1f}" height="{BOX_H}" rx="7" '
+                f'<g class="node"><title>{_esc(n)} ({_esc(kind)}): {_esc(description)}</title>'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="7" '
                 f'fill="{{f{i}}}" stroke="{KIND_COLOURS.get(kind, "#000000")}" stroke-width="2"/>'
-                f'<text x="{x:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="{LABEL_PX}" '
-                f'fill="{{t{i}}}">{_esc(n)}</text>'
-                f'<text x="{x:.1f}" y="{y + 12:.1f}" text-anchor="middle" font-size="{NOTE_PX}" '
-                f'fill="{{t{i}}}">{{n{i}}}</text></g>')
-        if self.dashed_edges:
-            y = height - MARGIN - 4
-            out.append(f'<path d="M{MARGIN},{y - 4} h36" stroke="{LIT_EDGE}" stroke-width="1.6" '
-                       f'stroke-dasharray="7,4"/><text x="{MARGIN + 44}" y="{y}" font-size="{NOTE_PX + 1}" '
-                       f'fill="#222222">dashed arrow: a read of a model\'s output that nobody declared</text>')
+                f'<g transform="translate(0,{{d{i}}})">{"".join(texts)}</g></g>')
+        for k, line in enumerate(self.legend_lines):
+            y = self.rows_bottom + k * LEGEND_PX * LINE_EM + LEGEND_PX
+            if k == 0:
+                out.append(f'<path d="M{MARGIN},{y - 4:.1f} h36" stroke="{LIT_EDGE}" stroke-width="1.6" '
+                           f'stroke-dasharray="7,4"/>')
+            out.append(f'<text class="legend" x="{MARGIN + 44}" y="{y:.1f}" font-size="{LEGEND_PX}" '
+                       f'fill="#222222">{_esc(line)}</text>')
         out.append('</svg>')
         return "\n".join(out)
 
     def paint(self, fills: dict[str, str] | None = None, notes: dict[str, str] | None = None,
               lit_edges=frozenset()) -> None:
-        """Recolour nodes (those not in ``fills`` go white), set notes, darken ``lit_edges``."""
+        """Recolour nodes (those not in ``fills`` go white), set notes, darken ``lit_edges``.
+
+        A note wraps onto the lines its box has; the text in a box is centred on the lines it uses.
+        """
         fills, notes, lit = fills or {}, notes or {}, set(lit_edges)
         slots = {}
+        note_line = NOTE_PX * LINE_EM
         for i, n in enumerate(self.nodes):
             fill = fills.get(n, PLAIN_FILL)
             slots[f"f{i}"] = fill
             slots[f"t{i}"] = text_colour_on(fill)
-            slots[f"n{i}"] = html.escape(notes.get(n, ""))
+            room = self.note_slots[n]
+            lines = wrap(str(notes.get(n, "")), self.inner_width[n], NOTE_PX)
+            if len(lines) > room:  # more than the box was sized for: the rest goes on its last line
+                lines = lines[:room - 1] + (" ".join(lines[room - 1:]),)
+            for k in range(room):
+                slots[f"n{i}_{k}"] = html.escape(lines[k]) if k < len(lines) else ""
+            slots[f"d{i}"] = f"{(room - len(lines)) * note_line / 2:.1f}"
         for i, edge in enumerate(self.edges):
             slots[f"e{i}"] = "visible" if edge in lit else "hidden"
         self._slots = slots
@@ -276,8 +509,9 @@ class GraphPicture:
         return f"GraphPicture({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
     def _repr_html_(self) -> str:
-        # Inline, so it shrinks to the page width (JupyterLab shows image/svg+xml at natural size).
-        return f'<div style="max-width:100%">{self._repr_svg_()}</div>'
+        # At its own size, never shrunk to the page (its texts would shrink with it); a narrower
+        # page scrolls it sideways instead.
+        return f'<div style="overflow-x:auto;max-width:100%">{self._repr_svg_()}</div>'
 
     def _repr_svg_(self) -> str:
         return self.svg().decode("utf-8")
@@ -286,6 +520,24 @@ class GraphPicture:
         """Write the current picture to an SVG file."""
         with open(path, "wb") as out:
             out.write(self.svg())
+
+
+def same_size(pictures) -> tuple[int, int]:
+    """Grow ``pictures`` (the states of one widget) to one width and height, so the picture keeps
+    its size when the learner changes an option; return that size.
+
+    >>> from mldebt_lessons.shop.graph import shop_graph
+    >>> small, big = GraphPicture(shop_graph(), longest_note=""), GraphPicture(shop_graph(), title="A title")
+    >>> same_size([small, big]) == small.size == big.size
+    True
+    """
+    pictures = list(pictures)
+    width = max((p.size[0] for p in pictures), default=0)
+    height = max((p.size[1] for p in pictures), default=0)
+    for p in pictures:
+        if p.size != (width, height):
+            p.grow_to(width, height)
+    return width, height
 
 
 def _esc(text: str) -> str:

@@ -62,6 +62,7 @@ class Option:
 class Question:
     text: str
     options: tuple[Option, ...]
+    measured: bool = False  # asks the learner to predict an outcome the lesson measures
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ the option's number in the lesson's data.
 >>> from mldebt_lessons.lessons import get_lesson
 >>> quiz = Quiz(get_lesson("01"))
 >>> quiz.answer(0, 0)
->>> quiz.score()
-(1, 6)
+>>> quiz.score() == (1, len(quiz.lesson.quiz))
+True
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import random
 import ipywidgets as w
 
 from mldebt_lessons.course.lesson import Lesson, grade
+from mldebt_lessons.course.theme import style_widget
 
 
 def display_order(lesson: Lesson, number: int) -> list[int]:
@@ -59,7 +60,8 @@ class Quiz(w.VBox):
             self.feedback.append(feedback)
             rows += [w.HTML(f"<b>{number + 1}. {html.escape(question.text)}</b>"), choice, feedback]
         self.tally = w.HTML()
-        super().__init__(rows + [self.tally])
+        # The course's CSS keeps each option's text beside its radio button, however long it is.
+        super().__init__(rows + [self.tally, style_widget()])
         self._update_tally()
 
     def __repr__(self) -> str:  # what shows where widgets do not run: the questions themselves

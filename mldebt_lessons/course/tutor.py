@@ -58,17 +58,10 @@ def tutor_prompt(lesson: Lesson, results: str = "", quiz=None,
         results.strip() or "(no results yet: I have not run the demo)",
     ]
     if quiz is not None:
-        right, total = quiz.score()
-        answered = quiz.answered()
-        missed = quiz.missed()
-        lines.append(f"My quiz: not attempted yet (0 of {total} questions answered)." if answered == 0 else
-                     f"My quiz: {right} right of the {answered} of {total} questions I answered."
-                     + (f" I missed question(s) {', '.join(map(str, missed))}: "
-                        + " ".join(f"({n}) {lesson.quiz[n - 1].text}" for n in missed) if missed else ""))
+        lines += ["", *quiz_summary(lesson, quiz)]
     if claims:
-        from mldebt_lessons.course.claims import robustness_text
         lines += ["", "## The lesson's claims, measured by the course across many worlds (seeds)",
-                  *[f"- {c.sentence} ({robustness_text(c)})" for c in claims]]
+                  *claim_lines(claims)]
     lines += [
         "",
         "## Please answer these in order; each builds on the one before",
@@ -81,6 +74,36 @@ def tutor_prompt(lesson: Lesson, results: str = "", quiz=None,
         "Where my measured results above bear on an answer, use them, and tell me if I have misread them.",
     ]
     return "\n".join(lines)
+
+
+def quiz_summary(lesson: Lesson, quiz) -> list[str]:
+    """How the learner did in the quiz widget: the score, and each missed question with the option picked.
+
+    >>> from mldebt_lessons.lessons import get_lesson
+    >>> from mldebt_lessons.course.quiz import Quiz
+    >>> quiz_summary(get_lesson("01"), Quiz(get_lesson("01")))
+    ['My quiz: not attempted yet (0 of 6 questions answered).']
+    """
+    right, total = quiz.score()
+    answered = quiz.answered()
+    if answered == 0:
+        return [f"My quiz: not attempted yet (0 of {total} questions answered)."]
+    missed = quiz.missed()
+    lines = [f"My quiz: {right} right of the {answered} of {total} questions I answered."
+             + (f" I missed question{'s' if len(missed) > 1 else ''} {', '.join(map(str, missed))}; please help me "
+                "see why:" if missed else " I missed none.")]
+    for number in missed:
+        question = lesson.quiz[number - 1]
+        picked = question.options[quiz.choices[number - 1].value]
+        lines.append(f"- Question {number}: {question.text} I chose \"{picked.text}\"; the course's feedback on "
+                     f"that option: {picked.feedback}")
+    return lines
+
+
+def claim_lines(claims) -> list[str]:
+    """One line per measured claim: its sentence, then in how many worlds it holds and its effect's range."""
+    from mldebt_lessons.course.claims import robustness_text
+    return [f"- {c.sentence} ({'headline claim; ' if c.headline else ''}{robustness_text(c)})" for c in claims]
 
 
 def quiz_prompt(lesson: Lesson) -> str:
@@ -96,6 +119,7 @@ def quiz_prompt(lesson: Lesson) -> str:
     """
     from mldebt_lessons.course.quiz import display_order
     from mldebt_lessons.shop.world import build_world
+    world = build_world()
     lines = [
         f"Please quiz me on lesson {lesson.id}, \"{lesson.title}\", of the mldebt-lessons course, based on "
         f"{PAPER}, {lesson.paper_section}.",
@@ -109,7 +133,9 @@ def quiz_prompt(lesson: Lesson) -> str:
         "- At the end, tell me my score and which ideas to review, from the lesson's key points.",
         "",
         "## Context",
-        world_summary(build_world()),
+        world_summary(world),
+        "The models, and how each is built:",
+        models_summary(world),
         "What the lesson teaches:",
         *[f"- {o}" for o in lesson.objectives],
         "Key points:",

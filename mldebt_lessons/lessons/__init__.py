@@ -51,7 +51,8 @@ def course_map() -> list[dict]:
              "exercises": [{"id": e.id, "title": e.title, "predict": e.predict, "task": e.prompt}
                            for e in lesson.exercises],
              "quiz": [{"question": q.text, "options": [o.text for o in q.options],
-                       "correct": next(i for i, o in enumerate(q.options) if o.correct)} for q in lesson.quiz],
+                       "correct": next(i for i, o in enumerate(q.options) if o.correct),
+                       "predicts_a_measurement": q.measured} for q in lesson.quiz],
              "claims": [c.name for c in CLAIMS[lesson.id]]}
             for lesson in LESSONS.values()]
 

@@ -10,6 +10,15 @@ Raw sources (what the shop's systems record):
 * ``clickstream``  -- ``session_count`` (sessions in the last 30 days, heavy-tailed).
 * ``orders_db``    -- ``avg_basket_value`` (pounds; missing for users with no order yet).
 
+How the columns go together (as in a real shop, and on purpose: it is what makes a change to
+one input move a retrained model's use of the others, the paper's CACE):
+
+* older customers have, on average, been customers longer: ``user_age`` and
+  ``days_since_signup`` correlate (a Gaussian copula with correlation ``AGE_TENURE_CORR``);
+* engaged customers both visit more and spend more per basket: ``session_count`` and
+  ``avg_basket_value`` share an engagement factor (``BASKET_ENGAGEMENT``);
+* everything else is drawn independently.
+
 Ground truth (the hidden process the models try to learn; see :func:`ground_truth`):
 
 * churn: a user is more likely to leave with few sessions, few days as a customer,
@@ -44,6 +53,9 @@ COUNTRIES = ("DE", "FR", "IE", "NL", "UK")
 COUNTRY_SHARES = (0.18, 0.16, 0.06, 0.10, 0.50)
 DEVICES = ("app", "desktop", "mobile_web")
 DEVICE_SHARES = (0.35, 0.40, 0.25)
+AGE_TENURE_CORR = 0.5  # correlation of the latent normals behind user_age and days_since_signup
+BASKET_ENGAGEMENT = 0.35  # elasticity of a user's typical basket with their engagement
+MEAN_DAYS = 420.0  # days since signup are exponential with this mean
 
 
 @dataclass(frozen=True)
@@ -78,12 +90,14 @@ def make_raw_data(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> d
     rng = np.random.default_rng(seed)
     country = rng.choice(np.array(COUNTRIES), size=n_users, p=COUNTRY_SHARES)
     device = rng.choice(np.array(DEVICES), size=n_users, p=DEVICE_SHARES)
-    age = np.clip(rng.normal(38, 12, n_users), 18, 85).round()
-    days = np.floor(rng.exponential(420, n_users)).clip(0, 3650)
+    z_age = rng.standard_normal(n_users)
+    age = np.clip(38 + 12 * z_age, 18, 85).round()
+    z_tenure = AGE_TENURE_CORR * z_age + np.sqrt(1 - AGE_TENURE_CORR ** 2) * rng.standard_normal(n_users)
+    days = np.floor(exponential_from_normal(z_tenure, MEAN_DAYS)).clip(0, 3650)
     engagement = rng.gamma(shape=1.6, scale=1.0, size=n_users)
     app_boost = np.where(device == "app", 1.5, 1.0)
     sessions = rng.poisson(3.0 * engagement * app_boost).astype(float)
-    basket = np.exp(rng.normal(np.log(45), 0.55, n_users)).round(2)
+    basket = np.exp(rng.normal(np.log(45) + BASKET_ENGAGEMENT * np.log(engagement / 1.6), 0.5, n_users)).round(2)
 
     # What the real systems add: people who skip the age field, typos, users with no order yet.
     age[rng.random(n_users) < 0.07] = np.nan
@@ -100,6 +114,16 @@ def make_raw_data(seed: int = DEFAULT_SEED, n_users: int = DEFAULT_N_USERS) -> d
         "session_count": sessions,
         "avg_basket_value": basket,
     }
+
+
+def exponential_from_normal(z: np.ndarray, mean: float) -> np.ndarray:
+    """Exponential values with ``mean``, rank for rank with the standard normals ``z`` (a copula).
+
+    >>> exponential_from_normal(np.array([0.0]), 420.0).round(1).tolist()
+    [291.1]
+    """
+    from scipy.special import log_ndtr
+    return -mean * log_ndtr(-z)  # the exponential's quantile at Phi(z), as -log(1 - Phi(z))
 
 
 def true_age(raw: dict[str, np.ndarray]) -> np.ndarray:

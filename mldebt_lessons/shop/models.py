@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import mean_absolute_error, roc_auc_score
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mldebt_lessons.errors import unknown_choice
@@ -157,12 +157,18 @@ class ShopModel:
         self.spec = spec
         self.random_state = random_state
 
-    def fit(self, table: dict[str, np.ndarray], y: np.ndarray) -> "ShopModel":
+    def fit(self, table: dict[str, np.ndarray], y: np.ndarray, sample_weight: np.ndarray | None = None) -> "ShopModel":
+        """Fit on ``table``; ``sample_weight`` (one weight per row) as scikit-learn's estimators take it."""
         self.categories_ = {name: np.unique(table[name]) for name in self.spec.inputs
                             if table[name].dtype.kind in "UO"}
         X, self.column_owners_ = design_matrix(table, self.spec.inputs, self.categories_)
         self.column_scale_ = X.std(axis=0)
-        self.estimator_ = self.spec.make_estimator(self.random_state).fit(X, y)
+        estimator = self.spec.make_estimator(self.random_state)
+        weights = {}
+        if sample_weight is not None:  # a pipeline takes it addressed to its last step
+            last = estimator.steps[-1][0] + "__" if isinstance(estimator, Pipeline) else ""
+            weights = {last + "sample_weight": sample_weight}
+        self.estimator_ = estimator.fit(X, y, **weights)
         if self.spec.threshold is not None:
             self.threshold_ = self.spec.threshold
         else:

@@ -13,19 +13,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from mldebt_lessons.shop.data import (
-    COMPANY,
-    DEFAULT_N_USERS,
-    DEFAULT_SEED,
-    NEW_MARKET,
-    draw_labels,
-    ground_truth,
-    make_new_market_data,
-    make_raw_data,
-    new_market_fraud_truth,
-    rows_of,
-    train_test_rows,
-)
+from mldebt_lessons.shop.data import (COMPANY, DEFAULT_N_USERS, DEFAULT_SEED, NEW_MARKET, draw_labels,
+    ground_truth, make_new_market_data, make_raw_data, new_market_fraud_truth, rows_of, train_test_rows)
 from mldebt_lessons.shop.features import feature_table, reference_stats
 from mldebt_lessons.shop.graph import shop_graph
 from mldebt_lessons.shop.models import MODEL_SPECS, ShopModel, add_upstream_scores

@@ -28,7 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 900}
+# A projector or a small laptop: the pictures must be readable here, with the file browser open.
+VIEWPORT = {"width": 1024, "height": 768}
 
 # JupyterLab user settings, written into the throw-away settings folder.
 LAB_SETTINGS = {

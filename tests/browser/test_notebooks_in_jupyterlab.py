@@ -5,6 +5,20 @@ from the Run menu, and checks that no cell shows an error. Then it drives the no
 widget with the keyboard and mouse, checks that what the learner sees changed, answers a quiz
 question, and measures how long a key press takes to reach the screen.
 
+The window is 1024 x 768 with JupyterLab's file browser open (a projector, a small laptop), and
+the tests check what a learner at the back of the room can read there:
+
+- every text of every SVG picture in the outputs (inline, or an image such as a widget's picture)
+  renders at 12 CSS px or more, measured from the rendered text, and no PNG image (a matplotlib
+  chart) is shown shrunk below its own size. Text inside a PNG cannot be measured here: each
+  lesson draws its charts with fonts of 12 px or more at their own size (its view tests check
+  that), and this test makes sure the browser does not shrink them;
+- no output scrolls sideways, no table cell breaks a word in two, and no fixed-width text table
+  wraps a line;
+- in the dark theme, the selected button of every ToggleButtons widget has at least 3:1 contrast
+  against the others;
+- a demo cell shows one picture only: the live widget, not also its static fallback.
+
 Which widget is a notebook's main widget is told by MAIN_WIDGETS below: a new lesson needs one line
 (a test fails until it has one). Each widget test runs for exactly the notebooks it applies to, so
 nothing is skipped: a notebook without a quiz gets no quiz test, rather than a skipped one.
@@ -45,6 +59,7 @@ class MainWidget:
     click:  the text of a toggle button or radio option in the same widget to click, if any
     quiz:   True if the notebook has a quiz (RadioButtons, with feedback beneath each question)
     anchor: for a widget with no label: text it always shows, to find it by
+    picture: True if the widget shows a picture (an explorer): its cell must show exactly one
     """
 
     label: str | None
@@ -52,17 +67,19 @@ class MainWidget:
     click: str | None = None
     quiz: bool = False
     anchor: str | None = None
+    picture: bool = False
 
 
 # One line per notebook (file name without .ipynb). No line: run and checked for errors only.
 MAIN_WIDGETS = {
     "00_start_here": MainWidget("move me", ("ArrowRight", "ArrowLeft")),
     "01_entanglement_cace": MainWidget("change", ("ArrowDown", "ArrowUp"),
-                                       click="models retrained on the changed feature", quiz=True),
+                                       click="models retrained on the changed feature", quiz=True, picture=True),
     "02_correction_cascades": MainWidget("improve", ("ArrowDown", "ArrowUp"),
                                          click="cascade, and fraud_model_es is retrained on the new score",
-                                         quiz=True),
-    "03_undeclared_consumers": MainWidget("model", ("ArrowDown", "ArrowUp"), click="relabel", quiz=True),
+                                         quiz=True, picture=True),
+    "03_undeclared_consumers": MainWidget("model", ("ArrowDown", "ArrowUp"), click="relabel", quiz=True,
+                                          picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }
@@ -83,6 +100,7 @@ def tagged_cells(name: str, tag: str) -> list[int]:
 WITH_KEYBOARD = notebooks_where(lambda spec: spec.label is not None)
 WITH_CLICK = notebooks_where(lambda spec: spec.click is not None)
 WITH_QUIZ = notebooks_where(lambda spec: spec.quiz)
+WITH_PICTURE = notebooks_where(lambda spec: spec.picture)
 WITH_MISTAKE = [name for name in NOTEBOOKS if tagged_cells(name, "raises-exception")]
 
 
@@ -468,3 +486,197 @@ def test_main_widget_feels_instant(notebook, latency_report):
                           f"key press to new {seen}: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
                           f"(limit {P95_LIMIT_MS} ms)")
     assert p95 <= P95_LIMIT_MS, f"p95 {p95:.0f} ms; every sample: {[round(s) for s in samples]}"
+
+
+# --- what a learner at the back of the room can read -------------------------------------------
+
+MIN_TEXT_PX = 12  # every text of every picture, in CSS px, at 1024 x 768 with the file browser open
+
+# Every <text> of every SVG picture in the outputs: inline SVGs are measured where they are; an
+# <img> showing an SVG (a widget's picture, an image/svg+xml output) is fetched and laid out again,
+# inline and off screen, at exactly the size the <img> has on screen, then measured. For each text:
+# its font size as rendered (font-size times the SVG's scale on screen) and its box's height.
+# PNG images: their size on screen against their own size.
+MEASURE_PICTURES = """async () => {
+  const outputs = [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')];
+  const texts = [], pngs = [];
+  const measure = (svg, where) => {
+    const scale = svg.getScreenCTM() ? Math.hypot(svg.getScreenCTM().a, svg.getScreenCTM().b) : 1;
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const size = parseFloat(getComputedStyle(t).fontSize) * scale;
+      texts.push({where, text: t.textContent.trim().slice(0, 40), size, height: t.getBoundingClientRect().height});
+    }
+  };
+  for (const [n, out] of outputs.entries()) {
+    for (const svg of out.querySelectorAll('svg')) {
+      if (svg.closest('.widget-image') || !svg.querySelector('text')) continue;
+      measure(svg, `output ${n}: inline svg`);
+    }
+    for (const img of out.querySelectorAll('img')) {
+      const shown = img.getBoundingClientRect();
+      if (!img.src || shown.width === 0) continue;
+      const isSvg = img.src.startsWith('data:image/svg') || (img.classList.contains('widget-image')
+        && (await (await fetch(img.src)).clone().text()).trimStart().startsWith('<'));
+      if (!isSvg) {
+        const own = parseFloat(img.getAttribute('width')) || img.naturalWidth;
+        pngs.push({where: `output ${n}: image`, shown: shown.width, own});
+        continue;
+      }
+      const source = await (await fetch(img.src)).text();
+      const box = document.createElement('div');
+      box.style.cssText = `position:fixed;left:0;top:0;visibility:hidden;width:${shown.width}px`;
+      box.innerHTML = source.slice(source.indexOf('<svg'));
+      const svg = box.querySelector('svg');
+      svg.setAttribute('width', shown.width);
+      svg.setAttribute('height', shown.height);
+      svg.style.cssText = 'max-width:none;width:' + shown.width + 'px;height:' + shown.height + 'px';
+      document.body.appendChild(box);
+      measure(svg, `output ${n}: svg image shown ${Math.round(shown.width)} px wide`);
+      box.remove();
+    }
+  }
+  return {texts, pngs};
+}"""
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids, indirect=True)
+def test_the_file_browser_is_open_at_1024_px(notebook):
+    page = notebook.page
+    assert page.viewport_size["width"] == 1024
+    assert page.evaluate("() => document.querySelector('#filebrowser')?.offsetWidth ?? 0") > 150
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids, indirect=True)
+def test_every_picture_text_renders_at_12_px_or_more(notebook):
+    found = notebook.page.evaluate(MEASURE_PICTURES)
+    small = [f"{t['where']}: {t['text']!r} at {t['size']:.1f} px" for t in found["texts"]
+             if t["size"] < MIN_TEXT_PX - 0.01 or t["height"] < MIN_TEXT_PX - 0.01]
+    assert not small, f"{len(small)} of {len(found['texts'])} texts are smaller than {MIN_TEXT_PX} px:\n" + \
+        "\n".join(small[:30])
+    shrunk = [f"{p['where']}: {p['shown']:.0f} px wide on screen, {p['own']:.0f} px of its own"
+              for p in found["pngs"] if p["shown"] < p["own"] - 1]
+    assert not shrunk, "images shown smaller than their own size (their text shrinks too):\n" + "\n".join(shrunk)
+
+
+# Outputs wider than their area (they scroll sideways); table cells whose words break in two (a
+# break after a hyphen or a slash is a normal one); lines of fixed-width text tables (columns
+# aligned over two lines) wider than their output, which the browser would wrap.
+MEASURE_TABLES = r"""() => {
+  const problems = [];
+  const outputs = [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')];
+  const canvas = document.createElement('canvas').getContext('2d');
+  for (const [n, out] of outputs.entries()) {
+    for (const el of [out, ...out.querySelectorAll('.widget-html-content, .jp-RenderedHTMLCommon')]) {
+      if (el.scrollWidth > el.clientWidth + 1)
+        problems.push(`output ${n}: ${el.scrollWidth} px of content in ${el.clientWidth} px: scrolls or is cut`);
+    }
+    for (const cell of out.querySelectorAll('td, th')) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(/[^\s\-\/]+[\-\/]?/g)) {  // a break after - or / is fine
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          if (lines.size > 1) problems.push(`output ${n}: the word ${JSON.stringify(match[0])} is broken in a table cell`);
+        }
+      }
+    }
+    for (const pre of out.querySelectorAll('pre')) {
+      const style = getComputedStyle(pre);
+      canvas.font = `${style.fontSize} ${style.fontFamily}`;
+      // A line of a text table: it has a column (text after two or more spaces) that starts
+      // where a column of the line above or below starts.
+      const lines = pre.textContent.split('\n');
+      const columns = lines.map(line => new Set([...line.matchAll(/\S( {2,})(?=\S)/g)].map(m => m.index + 1 + m[1].length)));
+      lines.forEach((line, i) => {
+        const aligned = [...columns[i]].some(c => columns[i - 1]?.has(c) || columns[i + 1]?.has(c));
+        if (!aligned) return;
+        const width = canvas.measureText(line).width;
+        if (width > pre.clientWidth + 1)
+          problems.push(`output ${n}: a text table line ${Math.round(width)} px wide wraps in ${pre.clientWidth} px: ` +
+                        JSON.stringify(line.slice(0, 60)));
+      });
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids, indirect=True)
+def test_no_output_scrolls_sideways_or_breaks_a_word(notebook):
+    problems = notebook.page.evaluate(MEASURE_TABLES)
+    assert not problems, "\n".join(problems[:30])
+
+
+def relative_luminance(rgb: str) -> float:
+    """WCAG relative luminance of a CSS 'rgb(r, g, b)' / 'rgba(...)' colour."""
+    values = [float(v) for v in re.findall(r"[\d.]+", rgb)[:3]]
+
+    def channel(v):
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in values)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+TOGGLE_COLOURS = """() => [...document.querySelectorAll('.jp-NotebookPanel .widget-toggle-buttons')].map(group => {
+  const buttons = [...group.querySelectorAll('.widget-toggle-button')];
+  const colour = b => getComputedStyle(b).backgroundColor;
+  return {selected: buttons.filter(b => b.classList.contains('mod-active')).map(colour),
+          others: buttons.filter(b => !b.classList.contains('mod-active')).map(colour),
+          text: buttons.map(b => b.innerText).join(' | ')};
+})"""
+
+
+@contextlib.contextmanager
+def theme(page: Page, name: str):
+    """Switch JupyterLab to theme ``name`` for the duration, then back to the light theme."""
+    def switch(to):
+        page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{to}'}})")
+        light = "true" if to == "JupyterLab Light" else "false"
+        page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=20_000)
+        page.wait_for_timeout(300)  # the theme's CSS variables settle
+    switch(name)
+    try:
+        yield
+    finally:
+        switch("JupyterLab Light")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=ids, indirect=True)
+def test_the_selected_toggle_stands_out_in_the_dark_theme(notebook):
+    with theme(notebook.page, "JupyterLab Dark"):
+        groups = notebook.page.evaluate(TOGGLE_COLOURS)
+    weak = [f"{g['text']}: {contrast(s, o):.1f}:1 ({s} on {o})" for g in groups
+            for s in g["selected"] for o in g["others"] if contrast(s, o) < 3]
+    assert not weak, "selected toggles below 3:1 against the others:\n" + "\n".join(weak[:10])
+
+
+# Per cell holding the main widget: its pictures on screen (widget images, inline SVGs, images),
+# and whether any static fallback of an explorer shows anywhere in the notebook.
+PICTURES_IN_CELL = """root => {
+  const cell = root.closest('.jp-Cell');
+  const visible = e => e.getBoundingClientRect().width > 0;
+  const pictures = [...cell.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output svg')]
+    .filter(e => visible(e) && !e.closest('button') && !(e.tagName === 'svg' && e.closest('.jp-OutputArea-output svg') !== e));
+  return {pictures: pictures.length,
+          statics: [...document.querySelectorAll('.jp-NotebookPanel .mldebt-static')].filter(visible).length};
+}"""
+
+
+@pytest.mark.parametrize("notebook", WITH_PICTURE, ids=ids, indirect=True)
+def test_a_running_demo_shows_one_picture_the_live_one(notebook):
+    spec = spec_for(notebook)
+    widget = main_widget(notebook.page, spec)
+    expect(widget, "the main widget is not shown once").to_have_count(1)
+    found = widget.evaluate(PICTURES_IN_CELL)
+    assert found["statics"] == 0, "a static fallback shows beside the live widget"
+    assert found["pictures"] == 1, f"the demo cell shows {found['pictures']} pictures, not one"
+    assert widget.locator("img.widget-image").count() == 1

@@ -2,23 +2,40 @@
 checkers and solutions, quiz, tutor prompts and key points, plus small helpers the notebook calls.
 
 The capstone is a lesson like the others, in the registry; it teaches no single pattern but
-applies them all.
+applies them all. Its exercises are predict-then-measure: each checker audits what the learner
+built and says what moved.
 
 Example
 -------
 >>> from mldebt_lessons.lessons import check
->>> check("90.4", (1.5, "first pass at production")).ok
-True
+>>> check("90.2", None).message
+'not attempted: set `answer` above and run this cell again.'
+>>> fewest_changes_to_pass({"data_1": "manual"}, 0.0)  # Data passes 0 already; the other three need one each
+3
 """
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from mldebt_lessons.audit.patterns import PATTERNS, learn_at
 from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
 from mldebt_lessons.course.notebook import Markdown
 from mldebt_lessons.errors import CourseInputError
+from mldebt_lessons.lessons.audit_your_system.experiment import (
+    ADS_RANKER,
+    audit_toy_manifest,
+    has_real_monitoring,
+    node_ids,
+    removed_findings,
+    toy_audit_in,
+    toy_manifest_in,
+    total_score,
+    undeclared_readers,
+    with_consumer_declared,
+    with_models_monitored,
+)
 
 STARTER_MANIFEST = """\
 system: my first system
@@ -47,12 +64,17 @@ consumers:
     reads: [churn]
 """
 
+REASONABLY_TESTED = 2.0  # the ML Test Score band "reasonably tested" starts above this final score
 
-@functools.lru_cache(maxsize=1)
+
+def _default_world():
+    from mldebt_lessons.shop.world import build_world
+    return build_world()
+
+
 def toy_audit():
-    """The toy world's audit, computed once."""
-    from mldebt_lessons.audit import audit_toy_world
-    return audit_toy_world()
+    """The toy world's audit (the default seed), computed once."""
+    return toy_audit_in(_default_world())
 
 
 def audit_text(text: str, name: str = "my_manifest.yaml"):
@@ -60,13 +82,6 @@ def audit_text(text: str, name: str = "my_manifest.yaml"):
     from mldebt_lessons.audit import audit_system
     from mldebt_lessons.audit.manifest import manifest_from_text
     return audit_system(manifest_from_text(text, name))
-
-
-@functools.lru_cache(maxsize=1)
-def _toy_node_ids() -> frozenset:
-    from mldebt_lessons.audit.toy import toy_manifest
-    m = toy_manifest(measure=False)
-    return frozenset((k, n["id"]) for k in ("sources", "features", "models", "consumers") for n in m[k])
 
 
 def _audit_answer(answer):
@@ -77,221 +92,440 @@ def _audit_answer(answer):
     return audit_system(manifest_from_data(answer, "answer"))
 
 
-# --- checkers ------------------------------------------------------------------------------------------------
-
-def _busiest_node() -> tuple[str, int]:
-    counts: dict[str, int] = {}
-    for f in toy_audit().findings:
-        for n in f.nodes:
-            counts[n] = counts.get(n, 0) + 1
-    best = max(counts.values())
-    return sorted(n for n, c in counts.items() if c == best)[0], best
-
-
-def _check_busiest(answer) -> Feedback:
-    node, count = _busiest_node()
-    if not isinstance(answer, str):
-        return Feedback(False, "give a node id, as text.")
-    if answer == node:
-        return Feedback(True, f"'{node}' is involved in {count} findings: the place where debts pile up.")
-    if answer not in toy_audit().system.nodes:
-        return Feedback(False, f"'{answer}' is not a node of the toy world; count the nodes in each finding.")
-    mine = sum(answer in f.nodes for f in toy_audit().findings)
-    return Feedback(False, f"'{answer}' is in {mine} findings; one node is in more.")
+def _number(prediction: Any) -> float | None:
+    """A prediction read as a number (text such as '7' or '~7' too), or None."""
+    if isinstance(prediction, bool):
+        return None
+    if isinstance(prediction, str):
+        prediction = prediction.strip().lstrip("~≈").strip()
+    try:
+        value = float(prediction)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if value == value and abs(value) < 1e12 else None
 
 
-def _check_pay_down(answer) -> Feedback:
+def _judge_count(prediction: Any, truth: int, what: str, why: str) -> str:
+    guess = _number(prediction)
+    if guess is None:
+        return f"give a number to compare; the measured answer is {truth} {what}. {why}"
+    close = "spot on" if guess == truth else "close" if abs(guess - truth) <= 1 else "off"
+    return f"you predicted {guess:g}; the measured answer is {truth} {what} ({close}). {why}"
+
+
+# --- 90.1: declare the reader --------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _declared_audit():
+    manifest = with_consumer_declared(toy_manifest_in(_default_world()), "churn_model", ADS_RANKER)
+    return audit_toy_manifest(manifest)
+
+
+def _check_declared(answer) -> Feedback:
     if not isinstance(answer, dict):
-        return Feedback(False, "give a manifest as a dict: start from toy_manifest() and change one thing.")
-    from mldebt_lessons.audit import audit_system
-    from mldebt_lessons.audit.toy import toy_system
+        return Feedback(False, "give the edited manifest, a dict: start from toy_manifest() and add to it.")
+    toy_nodes = node_ids(toy_manifest_in(_default_world()))
+    given = node_ids(answer)
+    if not toy_nodes <= given:
+        return Feedback(False, "keep every node of toy_manifest(); only add ads_ranker and list it.")
+    if ("consumers", "ads_ranker") not in given:
+        return Feedback(False, "ads_ranker is not in manifest['consumers'] yet: add it as a consumer node that "
+                               "reads churn_model, with an owner.")
     try:
-        result = audit_system(toy_system(manifest=answer))
+        after = audit_toy_manifest(answer)
     except CourseInputError as err:
         return Feedback(False, f"the manifest does not load: {err}")
+    if "ads_ranker" in undeclared_readers(after):
+        return Feedback(False, "ads_ranker is still undeclared: churn_model's owner must list it in churn_model's "
+                               "`consumers` too, or the owner still does not know it exists.")
     before = toy_audit()
-    gaps = [f for f in result.findings if f.pattern == "monitoring_gap" and f.nodes == ("churn_model",)]
-    given = {(k, n.get("id")) for k in ("sources", "features", "models", "consumers")
-             for n in answer.get(k, []) if isinstance(n, dict)}
-    if given != _toy_node_ids():
-        return Feedback(False, "keep every node of toy_manifest(); change only churn_model's monitoring.")
-    if gaps:
-        return Feedback(False, "churn_model still has a monitoring gap: give it a non-empty monitoring list.")
-    fewer = len(before.findings) - len(result.findings)
-    total = sum(f.score for f in before.findings) - sum(f.score for f in result.findings)
-    return Feedback(True, f"{fewer} finding{'s' if fewer != 1 else ''} fewer, and the total score fell by "
-                          f"{total:.1f}: churn_model is watched now, so its gap is gone and the findings that "
-                          "involve it score lower (their exposure fell).")
+    gone = removed_findings(before, after)
+    return Feedback(True, f"{len(gone)} finding{'s' if len(gone) != 1 else ''} left the audit "
+                          f"({', '.join(sorted({f.pattern for f in gone})) or 'none'}), and the total score went "
+                          f"from {total_score(before):.1f} to {total_score(after):.1f}. A declared reader is one its "
+                          "owner can warn before a change; the log found it, the manifest now records it.")
 
 
-def _check_one_debt(answer) -> Feedback:
-    if not isinstance(answer, (str, dict)):
-        return Feedback(False, "give a manifest as YAML text (or a dict).")
+def _judge_declared(prediction) -> str:
+    gone = removed_findings(toy_audit(), _declared_audit())
+    return _judge_count(prediction, len(gone), "removed",
+                        f"What went: {', '.join(f.pattern for f in gone) or 'nothing'}; declaring a reader "
+                        "changes no wiring, only what its owner knows.")
+
+
+# --- 90.2: the ML Test Score, cheaply --------------------------------------------------------------------------
+
+def fewest_changes_to_pass(answers: dict, floor: float) -> int:
+    """The fewest answers to change so that every section scores above ``floor`` (a test made automated
+    gains the most, so raise the weakest tests of each section first).
+
+    >>> fewest_changes_to_pass({}, 2.0)
+    12
+    """
+    from mldebt_lessons.audit.mltestscore import POINTS, SECTIONS, TEST_KEYS
+    total = 0
+    for section in SECTIONS:
+        points = sorted(POINTS.get(answers.get(k, "no"), 0.0) for k in TEST_KEYS if k.startswith(section + "_"))
+        while sum(points) <= floor and points and points[0] < 1.0:
+            points[0] = 1.0
+            points.sort()
+            total += 1
+    return total
+
+
+def _changed(answers: dict, base: dict) -> list[str]:
+    return [k for k in base if answers.get(k, "no") != base[k]]
+
+
+def _check_cheap_score(answer) -> Feedback:
+    from mldebt_lessons.audit.mltestscore import TEST_KEYS, score
+    from mldebt_lessons.audit.toy import toy_answers
+    if not isinstance(answer, dict):
+        return Feedback(False, "give the 28 answers as a dict, such as toy_answers() with some values changed.")
     try:
-        result = _audit_answer(answer)
+        result = score(answer)
     except CourseInputError as err:
-        return Feedback(False, f"the manifest does not load: {err}")
-    kinds = {f["kind"] for f in result.system.nodes.values()}
-    if not {"source", "feature", "model", "consumer"} <= kinds:
-        return Feedback(False, "include at least one source, feature, model and consumer.")
-    found = result.patterns_found()
-    if found == ["fixed_threshold"]:
-        return Feedback(True, "exactly one debt: a hand-picked threshold. Everything else is owned, tested, "
-                              "monitored and pinned.")
-    if "fixed_threshold" not in found:
-        return Feedback(False, f"no fixed threshold yet; the audit found: {', '.join(found) or 'nothing'}.")
-    others = [p for p in found if p != "fixed_threshold"]
-    return Feedback(False, f"the audit also found: {', '.join(others)}. Read their evidence and remove them.")
+        return Feedback(False, f"those answers cannot be scored: {err}")
+    except Exception:
+        return Feedback(False, "those answers cannot be scored: use keys data_1 .. monitor_7 and the values "
+                               "'no', 'manual' or 'automated'.")
+    base = toy_answers()
+    changed = _changed({k: answer.get(k, "no") for k in TEST_KEYS}, base)
+    fewest = fewest_changes_to_pass(base, REASONABLY_TESTED)
+    shown = " · ".join(f"{name} {value:g}" for name, value in result.sections.items())
+    if not changed:
+        return Feedback(False, "those are Larkspur's answers unchanged: its final score is still "
+                               f"{result.final:g} ({result.band}).")
+    if result.final <= REASONABLY_TESTED:
+        return Feedback(False, f"final score {result.final:g} ({result.band}): {shown}. Every section must score "
+                               f"above {REASONABLY_TESTED:g}, because the final score is their minimum.")
+    if len(changed) > fewest:
+        return Feedback(False, f"final score {result.final:g}, reached with {len(changed)} changes; it can be done "
+                               f"with {fewest}. Which sections got more than they needed?")
+    return Feedback(True, f"final score {result.final:g} ({result.band}) with {len(changed)} changes: {shown}. "
+                          "Infrastructure needed nothing, and Monitoring, at 0, needed the most.")
 
 
-def _team_answers() -> dict[str, str]:
-    from mldebt_lessons.audit.mltestscore import TEST_KEYS
-    answers = {}
-    for key in TEST_KEYS:
-        section, number = key.split("_")
-        if section in ("data", "model"):
-            answers[key] = "automated"
-        elif section == "infra":
-            answers[key] = "manual"
-        else:
-            answers[key] = "manual" if int(number) <= 3 else "no"
-    return answers
+def _judge_cheap_score(prediction) -> str:
+    from mldebt_lessons.audit.toy import toy_answers
+    return _judge_count(prediction, fewest_changes_to_pass(toy_answers(), REASONABLY_TESTED), "at the least",
+                        "The minimum rule means every section must clear the bar, so the weakest sets the cost.")
 
 
-def _check_score(answer) -> Feedback:
-    from mldebt_lessons.audit.mltestscore import score
-    result = score(_team_answers())
-    if not (isinstance(answer, tuple) and len(answer) == 2):
-        return Feedback(False, "give a pair: (final score, band).")
-    value, band = answer
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return Feedback(False, "the final score is a number.")
-    if value == result.final and band == result.band:
-        return Feedback(True, f"monitoring scores {result.sections['monitor']:g} and caps everything: the final "
-                              "score is the minimum over the four sections.")
-    if value == sum(result.sections.values()):
-        return Feedback(False, "that is the sum of the sections; the 2017 rule takes the minimum.")
-    if value == result.final:
-        return Feedback(False, f"right score; check the band's name with band({value:g}).")
-    return Feedback(False, "count ½ for manual and 1 for automated, sum each section, then take the minimum.")
+# --- 90.3: a function that pays the monitoring debt down ------------------------------------------------------
 
+def _practice_manifests() -> list[tuple[str, dict, bool]]:
+    """(name, manifest, is the toy world) for the monitoring function's checker."""
+    import yaml
+
+    from mldebt_lessons.course.claims import SEEDS
+    from mldebt_lessons.shop.world import build_world
+    out = [(f"Larkspur (seed {seed})", toy_manifest_in(build_world(seed)), True) for seed in SEEDS[:3]]
+    out.append(("the starter manifest", yaml.safe_load(STARTER_MANIFEST), False))
+    mixed = yaml.safe_load(STARTER_MANIFEST)
+    mixed["models"][0]["monitoring"] = [""]
+    mixed["models"].append({"id": "upsell", "owner": "retention team", "reads": ["basket_value"],
+                            "consumers": ["emails"], "monitoring": ["drift"]})
+    mixed["consumers"][0]["reads"].append("upsell")
+    out.append(("a manifest with one blank monitor and one real one", mixed, False))
+    return out
+
+
+def _run_monitoring_function(function, manifest: dict) -> tuple[dict | None, str]:
+    import copy
+    given = copy.deepcopy(manifest)
+    try:
+        returned = function(given)
+    except Exception as error:
+        return None, f"it raised {type(error).__name__}"
+    result = given if returned is None else returned
+    if not isinstance(result, dict):
+        return None, f"it returned {type(result).__name__}, not a manifest (a dict)"
+    return result, ""
+
+
+def _check_monitoring_function(answer) -> Feedback:
+    if not callable(answer):
+        return Feedback(False, "give the function itself (answer = add_monitoring, no brackets).")
+    lines = []
+    for name, manifest, is_toy in _practice_manifests():
+        result, problem = _run_monitoring_function(answer, manifest)
+        if problem:
+            return Feedback(False, f"on {name}, {problem}.")
+        if node_ids(result) != node_ids(manifest):
+            return Feedback(False, f"on {name}, the nodes changed: add monitoring, add or drop no node.")
+        before = {m["id"]: m.get("monitoring") for m in manifest.get("models", [])}
+        for model in result.get("models", []):
+            if not isinstance(model, dict):
+                return Feedback(False, f"on {name}, a model entry is no longer a dict.")
+            if not has_real_monitoring(model):
+                return Feedback(False, f"on {name}, model '{model.get('id')}' still has no named monitor "
+                                       f"(it has {model.get('monitoring')!r}); a blank name watches nothing.")
+            kept = before.get(model.get("id")) or []
+            if has_real_monitoring({"monitoring": kept}) and not set(kept) <= set(model.get("monitoring") or []):
+                return Feedback(False, f"on {name}, model '{model.get('id')}' lost the monitors it had ({kept}): "
+                                       "keep what is already watched.")
+        try:
+            after = audit_toy_manifest(result) if is_toy else _audit_answer(result)
+        except CourseInputError as err:
+            return Feedback(False, f"on {name}, the manifest no longer loads: {err}")
+        gaps = [f.nodes[0] for f in after.findings if f.pattern == "monitoring_gap" and len(f.nodes) == 1
+                and after.system.nodes[f.nodes[0]]["kind"] == "model"]
+        if gaps:
+            return Feedback(False, f"on {name}, the audit still finds models without monitoring: {', '.join(gaps)}.")
+        if is_toy and not lines:
+            lines.append(_monitoring_effect_text(audit_toy_manifest(manifest), after))
+    return Feedback(True, f"every model is watched in all five manifests, and no monitor was lost. {lines[0]}")
+
+
+def _monitoring_effect_text(before, after) -> str:
+    gone = removed_findings(before, after)
+    fall = total_score(before) - total_score(after)
+    own = sum(f.score for f in gone)
+    why = ("more than they scored themselves: every finding that involves a watched model is less exposed now"
+           if fall > own else "no more than they scored themselves")
+    return (f"On Larkspur {len(gone)} findings went, and the total score fell by {fall:.1f}, from "
+            f"{total_score(before):.1f} to {total_score(after):.1f}: {why}.")
+
+
+def _judge_monitoring(prediction) -> str:
+    manifest = toy_manifest_in(_default_world())
+    before, after = toy_audit(), audit_toy_manifest(with_models_monitored(manifest))
+    unwatched = sum(not has_real_monitoring(m) for m in manifest["models"])
+    gone = removed_findings(before, after)
+    return _judge_count(prediction, len(gone), "removed",
+                        f"Larkspur has {unwatched} unwatched models, and {sum(f.pattern == 'monitoring_gap' for f in gone)}"
+                        " monitoring gaps went; the sources' own gap stays until someone watches them.")
+
+
+# --- 90.4: your own system ----------------------------------------------------------------------------------
 
 def _check_own(answer) -> Feedback:
+    import yaml
     if not isinstance(answer, (str, dict)):
         return Feedback(False, "give your manifest as YAML text.")
     try:
         result = _audit_answer(answer)
     except CourseInputError as err:
         return Feedback(False, f"the manifest does not load: {err}")
+    data = yaml.safe_load(answer) if isinstance(answer, str) else answer
+    if node_ids(data) == node_ids(yaml.safe_load(STARTER_MANIFEST)):
+        return Feedback(False, "that is the starter's system (orders, basket_value, churn, emails): describe one "
+                               "of your own.")
+    if node_ids(data) == node_ids(toy_manifest_in(_default_world())):
+        return Feedback(False, "that is Larkspur: describe a system of your own.")
     nodes = result.system.nodes
     if not any(f["kind"] == "model" for f in nodes.values()):
         return Feedback(False, "name at least one model.")
-    unowned = [n for n, f in nodes.items() if not f.get("owner")]
-    if unowned:
-        return Feedback(False, f"give every node an owner (missing: {', '.join(unowned[:5])}); if nobody owns "
-                               "one, that is a finding worth writing down as 'nobody'.")
     if len(nodes) < 4:
         return Feedback(False, "describe at least four parts: where data comes from, what the model reads, "
                                "the model, who acts on it.")
+    unowned = [n for n, f in nodes.items() if not str(f.get("owner") or "").strip()]
+    if unowned:
+        return Feedback(False, f"give every node an owner (missing: {', '.join(unowned[:5])}); if nobody owns "
+                               "one, write 'nobody': that is a finding worth writing down.")
     return Feedback(True, f"{len(nodes)} nodes, {len(result.findings)} findings of "
-                          f"{len(result.patterns_found())} patterns. Now read the top three.")
+                          f"{len(result.patterns_found())} patterns. Now read the top three, and their fixes.")
+
+
+def _judge_starter(prediction) -> str:
+    return _judge_count(prediction, len(audit_text(STARTER_MANIFEST).findings), "for the starter",
+                        "Even a tidy four-part system carries debt in the facts it leaves out.")
 
 
 EXERCISES = (
-    Exercise("90.1", "Find the hot spot",
-             "In the toy world's audit, which node is involved in the most findings? Put its id in `answer`.",
-             "Count, for each node, the findings whose `nodes` include it.",
-             "from mldebt_lessons.lessons.audit_your_system.lesson import toy_audit\n"
-             "counts = {}\n"
-             "for f in toy_audit().findings:\n"
-             "    for n in f.nodes:\n"
-             "        counts[n] = counts.get(n, 0) + 1\n"
-             "answer = sorted(counts, key=lambda n: (-counts[n], n))[0]\n", _check_busiest),
-    Exercise("90.2", "Pay one debt down",
-             "Start from `toy_manifest()`, give `churn_model` some monitoring, and put the changed manifest in "
-             "`answer`. The checker re-runs the audit.",
-             "Find the entry of `manifest['models']` whose id is churn_model and set its 'monitoring' list.",
+    Exercise("90.1", "Declare the reader",
+             "Start from `toy_manifest()` and declare ads_ranker: add it to `manifest['consumers']` (owner 'ads "
+             "team', reads churn_model) and to churn_model's own `consumers` list. Put the edited manifest in "
+             "`answer`; the checker re-runs the audit with the access log and code beside it.",
+             "Two edits: a new dict in answer['consumers'], and 'ads_ranker' appended to the `consumers` of the "
+             "entry of answer['models'] whose id is churn_model.",
              "from mldebt_lessons.audit.toy import toy_manifest\n"
              "answer = toy_manifest()\n"
+             "answer['consumers'].append({'id': 'ads_ranker', 'owner': 'ads team', 'reads': ['churn_model']})\n"
              "for model in answer['models']:\n"
              "    if model['id'] == 'churn_model':\n"
-             "        model['monitoring'] = ['prediction_bias', 'action_limits']\n", _check_pay_down),
-    Exercise("90.3", "One debt, on purpose",
-             "Write a manifest (YAML text) with at least one source, feature, model and consumer in which the "
-             "audit finds exactly one debt: a fixed threshold. Put it in `answer`.",
-             "Start from STARTER_MANIFEST and read each finding's evidence: it says what is missing.",
-             "from mldebt_lessons.lessons.audit_your_system.lesson import STARTER_MANIFEST\n"
-             "answer = (STARTER_MANIFEST\n"
-             "          .replace('    monitoring: []', '    monitoring: [prediction_bias]')\n"
-             "          .replace('    reads: [orders]', '    reads: [orders]\\n    pinned: true')\n"
-             "          .replace('    reads: [churn]', '    reads: [churn]\\n    monitoring: [action_limits]'))\n",
-             _check_one_debt),
-    Exercise("90.4", "Score a team",
-             "A team answers the ML Test Score: every Data and Model test automated, every Infrastructure test "
-             "run by hand, the first three Monitoring tests by hand and the rest not at all. What is their "
-             "(final score, band)? Put the pair in `answer`.",
-             "Manual is half a point, automated one; sum each section; the final score is the minimum.",
-             "from mldebt_lessons.audit.mltestscore import score\n"
-             "from mldebt_lessons.lessons.audit_your_system.lesson import _team_answers\n"
-             "result = score(_team_answers())\n"
-             "answer = (result.final, result.band)\n", _check_score),
-    Exercise("90.5", "Your own system",
-             "Describe a system you work on (or know) as a manifest, in YAML, with an owner for every node, and "
-             "put the text in `answer`. The tutor prompt at the end is built from its audit.",
-             "Start from STARTER_MANIFEST or from `mldebt example`; the README has a full example with LLM parts.",
-             "from pathlib import Path\n"
-             "readme = Path('../README.md') if Path('../README.md').exists() else Path('README.md')\n"
-             "text = readme.read_text(encoding='utf-8')\n"
-             "answer = text.split('## Audit your own system', 1)[1].split('```yaml', 1)[1].split('```', 1)[0]\n",
-             _check_own),
+             "        model['consumers'].append('ads_ranker')\n",
+             _check_declared,
+             predict="Once churn_model's owner declares ads_ranker, how many of the audit's findings will "
+                     "disappear?",
+             judge_prediction=_judge_declared),
+    Exercise("90.2", "Reach 'reasonably tested' cheaply",
+             "Start from `toy_answers()` (Larkspur's 28 answers) and change as few answers as you can so the final "
+             "ML Test Score is above 2 ('reasonably tested'). Put the dict in `answer`; "
+             "`score(answer)` (from mldebt_lessons.audit.mltestscore) measures it.",
+             "The final score is the minimum over the sections, so each section must pass 2 on its own; an "
+             "automated test adds a whole point, so turn a section's weakest tests into automated ones first.",
+             "from mldebt_lessons.audit.mltestscore import POINTS, SECTIONS, TEST_KEYS, score\n"
+             "from mldebt_lessons.audit.toy import toy_answers\n"
+             "answer = toy_answers()\n"
+             "for section in SECTIONS:\n"
+             "    weakest_first = sorted((k for k in TEST_KEYS if k.startswith(section + '_')),\n"
+             "                           key=lambda k: POINTS[answer[k]])\n"
+             "    while score(answer).sections[section] <= 2:\n"
+             "        answer[weakest_first.pop(0)] = 'automated'\n",
+             _check_cheap_score,
+             predict="What is the fewest number of Larkspur's 28 answers that must change for its final score to "
+                     "pass 2?",
+             judge_prediction=_judge_cheap_score),
+    Exercise("90.3", "Write the function that pays monitoring down",
+             "Write `add_monitoring(manifest)`: it returns the manifest with monitoring (say "
+             "['prediction_bias', 'action_limits']) added to every model that has none, keeps the monitors a model "
+             "already has, and treats a blank name such as '' as no monitor. Put the function itself in `answer`. "
+             "The checker runs it on Larkspur's manifest in three worlds and on two small manifests, and re-runs "
+             "the audit on each.",
+             "Loop over manifest.get('models', []); a model is watched if any entry of its 'monitoring' list is a "
+             "non-blank string; only then leave it alone.",
+             "def add_monitoring(manifest):\n"
+             "    for model in manifest.get('models', []):\n"
+             "        named = [m for m in model.get('monitoring') or [] if str(m).strip()]\n"
+             "        if not named:\n"
+             "            model['monitoring'] = ['prediction_bias', 'action_limits']\n"
+             "    return manifest\n"
+             "\n"
+             "answer = add_monitoring\n",
+             _check_monitoring_function,
+             predict="When every model of Larkspur is monitored, how many of the audit's findings will disappear?",
+             judge_prediction=_judge_monitoring),
+    Exercise("90.4", "Your own system",
+             "Describe a system you work on (or know) as a manifest, in YAML, with at least four parts and an owner "
+             "for every one, and put the text in `answer`. The tutor prompt at the end is built from its audit.",
+             "Start from STARTER_MANIFEST or from `mldebt example`, and rename everything after your own system; "
+             "the README has a full example with LLM parts.",
+             "answer = '''\\\n"
+             "system: support ticket router\n"
+             "sources:\n"
+             "  - {id: tickets, owner: support ops, monitoring: [freshness]}\n"
+             "features:\n"
+             "  - {id: ticket_text, owner: support ops, reads: [tickets], type: text}\n"
+             "models:\n"
+             "  - id: router\n"
+             "    owner: ml platform team\n"
+             "    reads: [ticket_text]\n"
+             "    consumers: [queue]\n"
+             "    threshold: {value: 0.6, set_by: hand, scale: probability}\n"
+             "consumers:\n"
+             "  - {id: queue, owner: support ops, reads: [router]}\n"
+             "'''\n",
+             _check_own,
+             predict="Before you write your own: how many findings will the audit report for STARTER_MANIFEST "
+                     "(printed above, all four parts owned)?",
+             judge_prediction=_judge_starter),
 )
 
 
-def _q(text, *options):
-    return Question(text, tuple(Option(t, c, f) for t, c, f in options))
+def _q(text, *options, measured=False):
+    return Question(text, tuple(Option(t, c, f) for t, c, f in options), measured=measured)
 
 
+N = len(PATTERNS)
 QUIZ = (
-    _q("Two findings touch the same number of nodes downstream and have the same severity. Which ranks higher?",
+    _q(f"Before reading the report: of the paper's {N} patterns, how many does the audit find in Larkspur?",
+       ("None or one: the toy world is too small to carry debt", False,
+        "Size is no shield: the debts live in the wiring (who reads what, what is watched), and even a small shop "
+        "has plenty of it. In every world the course measured, the audit finds more than half of the patterns."),
+       ("A handful: about as many as the lessons teach so far", False,
+        "The first lessons teach a few patterns; the audit checks all of them and finds more than half in every "
+        "world measured. The ones without a lesson yet are explained in docs/debts.md."),
+       ("More than half of them, but not all", True,
+        "Right, in every world measured. Some patterns need facts Larkspur does not have: it is written in one "
+        "language, runs no prototype in production and has no feature flags."),
+       (f"All {N}: a toy world is built to show every debt", False,
+        "Larkspur is a plausible small shop, not a catalogue: one language, no prototypes in production, no flags, "
+        "so those detectors have nothing to find."),
+       measured=True),
+    _q("Larkspur runs its feature tests, its pipeline build and its notebooks automatically. Predict its ML Test "
+       "Score.",
+       ("About 3: the automated infrastructure tests carry it", False,
+        "Infrastructure does earn 3 of 7, but the final score is the minimum over the four sections, not the best "
+        "of them."),
+       ("About 1: a strong section averaged with weak ones", False,
+        "An average would hide the gap; the 2017 rule takes the minimum, because a system is only as well tested "
+        "as its weakest part."),
+       ("0, a research project: Monitoring earns nothing", True,
+        "Right, in every world measured: no Monitoring test is run, so that section scores 0, and being the "
+        "minimum, so does the whole."),
+       ("None: it cannot be scored until all 28 are answered", False,
+        "An unanswered test counts as 'no' (0 points); the score is still defined, and the report lists what is "
+        "unanswered."),
+       measured=True),
+    _q("Two findings have the same severity and the same number of nodes downstream. Which ranks higher?",
        ("The one whose nodes nobody owns or monitors", True,
         "Right: exposure multiplies the score; debt nobody owns or watches is found late."),
-       ("The one found first by the detectors", False,
+       ("The one the detectors happened to find first", False,
         "Detector order never decides the rank; the score does, and ties break by severity and name."),
-       ("Neither: they always tie", False, "They tie only if their exposure is the same too.")),
-    _q("Why is the ML Test Score's final score the minimum over its four sections, not the sum?",
-       ("A system is only as well tested as its weakest part", True,
+       ("The one on a model rather than on a data source", False,
+        "The kind of node does not enter the score; a source feeding many models has more reach, which is counted "
+        "anyway."),
+       ("Neither: equal severity and reach always tie", False,
+        "They tie only if their exposure is the same too: missing owners and monitoring raise the score.")),
+    _q("Why is the ML Test Score's final score the minimum over its four sections, not their sum?",
+       ("A system is only as ready as its weakest section", True,
         "Right: perfect data tests do not make up for no monitoring at all."),
-       ("To keep the number small", False, "The range is 0 to 7 either way; the minimum says something."),
-       ("Because the sections are weighted equally", False,
-        "Equal weights would still allow a sum; the minimum is a stronger claim.")),
-    _q("The audit finds no undeclared consumers in a manifest-only run. What can you conclude?",
-       ("Only that the manifest declares none; lineage or logs could still show readers", True,
-        "Right: undeclared consumers are, by definition, missing from declarations; observed reads reveal them."),
-       ("That there are none", False, "A manifest cannot list what nobody declared. Add OpenLineage events."),
-       ("That the detector is broken", False, "It is working: it compares observed readers with declared ones.")),
-    _q("A model's threshold has set_by: learned. Which finding does that prevent?",
-       ("fixed_threshold", True, "Right: a threshold re-learned on held-out data follows the model."),
-       ("monitoring_gap", False, "Monitoring is a separate fact; a learned threshold still needs watching."),
-       ("plain_old_data_smell", False, "That one asks for a scale: what the number means, not how it was set.")),
-    _q("Larkspur's emails to likely churners change who orders again, and the churn labels are read from orders. "
-       "What is that?",
-       ("A direct feedback loop", True, "Right: the model's decisions shape its own future labels."),
-       ("A correction cascade", False, "A cascade is a model trained on another model's score."),
-       ("An unstable data dependency", False, "Nothing upstream changes its meaning; the model changes the world.")),
-    _q("Why does the reach factor use a logarithm of the nodes downstream?",
-       ("So a debt touching 1,000 nodes outranks one touching 10, without drowning every other factor", True,
-        "Right: blast radius matters, but severity and ownership still count."),
-       ("Because graphs are trees", False, "The graph need not be a tree; reach counts distinct nodes."),
-       ("To make scores whole numbers", False, "Scores are rounded to one decimal; the log is about balance.")),
+       ("A sum would be too large to compare between teams", False,
+        "The sum runs from 0 to 28 and compares fine; the trouble is that it lets strong data tests hide having no "
+        "monitoring at all."),
+       ("Because each section is weighted by its importance", False,
+        "No section is weighted; all four count alike. The minimum asks more than any weighting: every section "
+        "must be covered."),
+       ("So that one manual test never counts for much", False,
+        "A manual test still earns half a point in its section; the minimum is about sections, not single tests.")),
+    _q("An audit of a manifest alone finds no undeclared consumers. What can you conclude?",
+       ("Only that the manifest declares none; logs may show more", True,
+        "Right: undeclared consumers are, by definition, missing from declarations; observed reads (lineage, "
+        "access logs) reveal them, as Larkspur's access log reveals ads_ranker."),
+       ("That nobody reads the models' outputs undeclared", False,
+        "A manifest cannot list what nobody declared: that is what 'undeclared' means. Add OpenLineage events."),
+       ("That the owners have agreements with their readers", False,
+        "Declaring a reader is the start of an agreement, not proof of one; the audit only compares declared and "
+        "observed reads."),
+       ("That lineage events would add nothing new", False,
+        "Lineage is exactly what adds the readers nobody declared; a manifest-only run cannot see them.")),
+    _q("A model's threshold is written as {value: 0.35, set_by: learned}. Which finding does that keep away?",
+       ("fixed_threshold: it follows each retraining", True,
+        "Right: a threshold re-learned on held-out data moves with the model's scores."),
+       ("monitoring_gap: a learned threshold watches itself", False,
+        "Monitoring is a separate fact; a learned threshold still needs someone watching the share of decisions it "
+        "yields."),
+       ("plain_old_data_smell: the number now has a meaning", False,
+        "That smell asks for a scale (probability, pounds, judge score): what the number means, not how it was "
+        "set."),
+       ("configuration_debt: the value is no longer typed in", False,
+        "The setting still lives in configuration; whether that is reviewed and validated is what configuration "
+        "debt asks.")),
+    _q("Larkspur's win-back emails change who orders again, and churn labels are read from orders. What is that?",
+       ("A direct feedback loop: the model shapes its own labels", True,
+        "Right: churn_model's decisions change the data it will be trained on next."),
+       ("A correction cascade: one model corrects another's score", False,
+        "A cascade is a model trained on another model's output; here one model's decisions change its own future "
+        "data."),
+       ("An unstable data dependency: orders_db changes meaning", False,
+        "orders_db keeps its meaning; what changes is who appears in it, because of the model's decisions."),
+       ("A hidden feedback loop: two systems meet through the world", False,
+        "Close: a hidden loop runs through two or more systems. This one runs from churn_model back to churn_model, "
+        "which the paper calls direct.")),
+    _q("Larkspur's owners add monitoring to every model. Predict what happens to the audit's total score.",
+       ("It falls by exactly the removed monitoring gaps' scores", False,
+        "It falls by more, in every world measured: each other finding that involves a now-watched model loses part "
+        "of its exposure, so it scores lower too."),
+       ("It falls by more than the removed gaps' own scores", True,
+        "Right, in every world measured: the monitoring-gap findings go, and every finding that involves a "
+        "now-watched model is less exposed."),
+       ("It stays the same: monitoring fixes no wiring", False,
+        "Monitoring changes no edge, but the audit counts watched nodes in every finding's exposure, and the "
+        "monitoring-gap findings go."),
+       ("It rises: more monitors are more parts that can fail", False,
+        "Monitors are not nodes of the audit's graph; they lower exposure, so the total falls."),
+       measured=True),
 )
 
 LESSON = Lesson(
     id="90", slug="audit_your_system", title="Audit your own system", paper_section="§2-§8",
     patterns=tuple(PATTERNS),
-    objectives=("Read an audit report: what each finding says, why it ranks where it does, which lesson teaches it.",
-                "Describe a real system as a manifest: owners, reads, declared consumers, thresholds, monitoring.",
-                "Score a system on the ML Test Score with the 2017 rule, and say what caps it.",
-                "Pay a debt down and show, with the audit, that it is gone and nothing else moved."),
+    objectives=("Read an audit report: what each finding says, why it ranks where it does, where to learn it.",
+                "Pay a debt down in a manifest, and show with the audit what went and what moved.",
+                "Score a system on the ML Test Score with the 2017 rule, and say what it costs to raise it.",
+                "Describe a real system as a manifest: owners, reads, declared consumers, thresholds, monitoring."),
     minutes=60, prerequisites=("00_start_here.ipynb", "01_entanglement_cace.ipynb"),
     exercises=EXERCISES, quiz=QUIZ,
     tutor_prompts=("Explain, in one paragraph, what the audit of my system says, in my system's terms.",
@@ -301,30 +535,74 @@ LESSON = Lesson(
                    "first, second and third?"),
     key_points=("The audit reads how a system is wired; the debts it finds live between the parts, not in any one.",
                 "Rank by blast radius, severity and missing ownership or monitoring: the report shows the arithmetic.",
+                "Paying one debt down can lower others: a watched model makes every finding around it less exposed.",
+                "The ML Test Score is capped by its weakest section; raising it costs what that section lacks.",
                 "A manifest is worth writing even before the audit: it makes owners and readers explicit.",
-                "The ML Test Score is capped by its weakest section; for most young systems that is monitoring.",
-                "Pay down one debt at a time and re-run the audit: the finding goes, and its controls stay."),
+                "Pay down one debt at a time and re-run the audit to see what went and what moved."),
     further_reading=("Sculley et al., Hidden Technical Debt in Machine Learning Systems, NeurIPS 2015.",
                      "Breck et al., The ML Test Score: A Rubric for ML Production Readiness and Technical Debt "
                      "Reduction, IEEE BigData 2017.",
-                     "OpenLineage specification: https://openlineage.io"),
+                     "OpenLineage specification: https://openlineage.io",
+                     "docs/debts.md: the patterns that have no lesson yet."),
     focus_nodes=("user_age", "churn_model"),  # the toy world's busiest feature and model in its audit
 )
 
 
+def where_to_learn(pattern_id: str) -> str:
+    """A Markdown link, relative to notebooks/, to the lesson or the docs/debts.md section for a pattern.
+
+    >>> where_to_learn("glue_code")
+    '[docs/debts.md: Glue code](../docs/debts.md#glue_code)'
+    """
+    target = learn_at(pattern_id)
+    if target.startswith("notebooks/"):
+        name = target.split("/")[-1]
+        return f"[lesson {name[:2]}: {name}]({name})"
+    return f"[docs/debts.md: {PATTERNS[pattern_id].title}](../{target})"
+
+
 def findings_by_pattern(result) -> Markdown:
-    """Each pattern found, explained once: what it is, its top finding, the fix, and the lesson that teaches it."""
+    """Each pattern found, explained once: what it is, its top finding, the fix, and where to learn it."""
     lines = []
     for pattern_id in result.patterns_found():
         p = PATTERNS[pattern_id]
         found = [f for f in result.findings if f.pattern == pattern_id]
         top = found[0]
-        where = learn_at(pattern_id)
-        where = f"[{where.split('/')[-1]}](../{where})"
         lines += [f"**{p.title}** (`{pattern_id}`, paper {p.section}): {len(found)} finding"
                   f"{'s' if len(found) != 1 else ''}, the highest ranked #{top.rank} ({top.level}).  ",
-                  f"*Evidence:* {top.evidence}  ", f"*Fix:* {p.fix}  ", f"*Learn it:* {where}", ""]
+                  f"*Evidence:* {top.evidence}  ", f"*Fix:* {p.fix}  ", f"*Learn it:* {where_to_learn(pattern_id)}",
+                  ""]
     return Markdown("\n".join(lines), f"[{len(result.patterns_found())} patterns explained]")
+
+
+def top_findings_markdown(result, n: int = 3) -> Markdown:
+    """The ``n`` top-ranked findings explained: where, why (with numbers), the fix, the score's arithmetic."""
+    lines = []
+    for f in result.findings[:n]:
+        p = PATTERNS[f.pattern]
+        lines += [f"**{f.rank}. {p.title}** ({p.section}, `{f.pattern}`): {f.level}, score {f.score:g}", "",
+                  f"- *Where:* {', '.join(f.nodes) or 'the system as a whole'}", f"- *Why:* {f.evidence}",
+                  f"- *Fix:* {p.fix}", f"- *Score:* {f.why_score}", f"- *Learn it:* {where_to_learn(f.pattern)}", ""]
+    return Markdown("\n".join(lines), f"[the top {min(n, len(result.findings))} findings, explained]")
+
+
+def findings_table_html(result, n: int | None = None) -> str:
+    """Every finding (or the first ``n``), ranked, as an HTML table: rank, level, score, pattern, nodes."""
+    from mldebt_lessons.course.tables import rows_html
+    colours = {"critical": "background:#f4c7b8;color:#111", "high": "background:#fbe3bf;color:#111"}
+    rows = [{"#": f.rank, "level": f.level, "score": f"{f.score:g}", "pattern": f.pattern,
+             "nodes": ", ".join(f.nodes[:4]) + (f" +{len(f.nodes) - 4}" if len(f.nodes) > 4 else "")}
+            for f in result.findings[:n]]
+    return rows_html(rows, lambda row: colours.get(row["level"], ""))
+
+
+def audit_results_text(result, n: int = 5) -> str:
+    """A few lines for the tutor prompt: the audit's headline and its top findings."""
+    from mldebt_lessons.audit.report import headline
+    lines = [f"The audit of my manifest ({result.system.name}): {headline(result)}"]
+    lines += [f"{f.rank}. [{f.level}, score {f.score:g}] {f.pattern} at {', '.join(f.nodes) or 'the system'}: "
+              f"{f.evidence}" for f in result.findings[:n]]
+    return "\n".join(lines)
 
 
 def hot_spots_text(result, n: int = 5) -> str:

@@ -8,8 +8,10 @@ from mldebt_lessons.course.lesson import (
     Lesson,
     Option,
     Question,
-    check_best_choice,
 )
+
+
+CHECK_SEEDS = 3  # a function the learner writes is checked in this many worlds (the first of SEEDS)
 
 
 def _world():
@@ -17,213 +19,422 @@ def _world():
     return build_world()
 
 
-def _result(improvement, architecture):
+def _check_worlds():
+    from mldebt_lessons.course.claims import SEEDS
+    from mldebt_lessons.shop.world import build_world
+    return [build_world(seed) for seed in SEEDS[:CHECK_SEEDS]]
+
+
+def _result(improvement, architecture, world=None):
     from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade
-    return measure_cascade(_world(), improvement, architecture)
+    return measure_cascade(world or _world(), improvement, architecture)
+
+
+def _number(value) -> float | None:
+    """``value`` as a float if it is a plain real number (not a bool, not text), else None."""
+    import numbers
+    import math
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        value = float(value)
+    except (OverflowError, ValueError):  # an int too large for a float, say
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _words(value) -> str:
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+# --- 02.1: a cascade one model deeper -------------------------------------------------------------
+PORTUGAL = "fraud_model_pt"
+
+
+def _graph_with_portugal():
+    from mldebt_lessons.shop.graph import shop_graph
+    g = shop_graph()
+    g.add_node(PORTUGAL, kind="model")
+    g.add_edge("fraud_model_es", PORTUGAL, kind="model_input")
+    return g
 
 
 def _check_chain(answer) -> Feedback:
     from mldebt_lessons.shop.graph import model_chains
-    chains = model_chains(_world().graph)
+    [chain] = model_chains(_graph_with_portugal())
     given = tuple(answer) if isinstance(answer, (list, tuple)) else answer
-    if given in chains:
-        return Feedback(True, f"{' -> '.join(given)}: a cascade {len(given)} models deep. "
-                              f"{given[-1]} cannot be judged without {given[0]}.")
-    if isinstance(given, tuple) and set(given) <= set(_world().models):
-        return Feedback(False, "those are models, but not a chain where each reads the one before.")
+    if not (isinstance(given, tuple) and given and all(isinstance(name, str) for name in given)):
+        return Feedback(False, "give the chain as a tuple of model names, first model first.")
+    if given == chain:
+        return Feedback(True, f"{' -> '.join(chain)}: {len(chain)} models deep. Portugal's scores now move "
+                              f"whenever {chain[0]} or {chain[1]} changes, and neither team can see it in their own "
+                              "numbers.")
+    if given == chain[:-1]:
+        return Feedback(False, "that is today's chain; add fraud_model_pt to the graph first, then ask again.")
+    if set(given) <= set(chain):
+        return Feedback(False, "those models are in the chain, but give all of it, first model first.")
     return Feedback(False, "give the chain as a tuple of model names, first model first.")
 
 
-def _check_best_home(answer) -> Feedback:
-    from mldebt_lessons.lessons.correction_cascades.experiment import IMPROVEMENTS
-    gains = {i: _result(i, "cascade").home_auc for i in IMPROVEMENTS if i != "none"}
-    return check_best_choice(
-        answer, gains, "'{choice}' lifts fraud_model's AUC at home to {value:.3f}: the change its owners "
-        "would be proudest of.", "'{choice}' gives {value:.3f} at home; another improvement gives more.",
-        f"give one of: {', '.join(gains)}.")
+def _judge_depth(prediction) -> str:
+    from mldebt_lessons.shop.graph import cascade_depth
+    depth = cascade_depth(_graph_with_portugal(), PORTUGAL)
+    guess = _number(prediction)
+    if guess is None:
+        return f"(not a number) fraud_model_pt sits {depth} models deep."
+    if guess == depth:
+        return f"you said {guess:g}: right, {depth} models deep."
+    return f"you said {guess:g}; it is {depth}: every model of the chain, fraud_model_pt included."
 
 
-def _deadlock_numbers():
-    base, new = _result("none", "cascade"), _result("feature", "cascade")
-    return new.home_auc - base.home_auc, new.spain_caught - base.spain_caught
+# --- 02.2: remedy 1 as most teams would first train it --------------------------------------------
+def _spain_gain_points(architecture: str) -> float:
+    return 100 * (_result("feature", architecture).spain_caught - _result("none", architecture).spain_caught)
 
 
-def _close(a, b, tolerance=0.0005 + 1e-9):
-    return abs(a - b) <= tolerance
+def _as_points(value: float, truth: float) -> bool:
+    """True if ``value`` is ``truth`` points, written as points (-3.8) or as a share (-0.038)."""
+    return abs(value - truth) <= 0.05 + 1e-9 or abs(100 * value - truth) <= 0.05 + 1e-9
 
 
-def _check_deadlock(answer) -> Feedback:
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
-        return Feedback(False, "give a pair: (change in home AUC, change in Spain's caught share).")
-    home, spain = _deadlock_numbers()
-    if _close(answer[0], home) and _close(answer[1], spain):
-        return Feedback(True, f"home AUC {home:+.3f} while Spain catches {100 * spain:+.1f} points of its fraud: "
-                              "the owners of fraud_model see a win, Spain pays for it.")
-    if _close(answer[0], home):
-        return Feedback(False, "the home number is right; now measure spain_caught (a share, e.g. -0.05).")
-    return Feedback(False, "compare measure_cascade(world, 'feature', 'cascade') with the 'none' improvement.")
+def _check_unweighted(answer) -> Feedback:
+    from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY
+    value = _number(answer)
+    if value is None:
+        return Feedback(False, "give one number: the change in Spain's fraud caught, in points (e.g. -1.5).")
+    truth, weighted = _spain_gain_points(UNWEIGHTED_REMEDY), _spain_gain_points("market_feature")
+    if _as_points(value, truth):
+        verdict = "loses" if truth < 0 else "gains"
+        why = ("Weighted by rows, home's frauds dominate the loss, so the one model leans on home's 'many sessions "
+               "= fraud' for Spain too. Telling a model the market is not enough: the market must also count in "
+               "what it learns." if truth < weighted else
+               "In this world the weighting made little difference for Spain; the claims table shows how often "
+               "each way of training lets Spain gain.")
+        return Feedback(True, f"{truth:+.1f} points: here Spain {verdict}, against {weighted:+.1f} when each market "
+                              f"weighs the same. {why}")
+    if _as_points(value, weighted):
+        return Feedback(False, "that is the demo's remedy 1, where each market weighs the same; measure the "
+                               f"wiring '{UNWEIGHTED_REMEDY}' instead.")
+    return Feedback(False, f"measure spain_caught under '{UNWEIGHTED_REMEDY}' after 'feature', minus the same "
+                           "wiring with 'none'.")
 
 
-def _retrain_recovery():
-    stale, retrained = _result("feature", "cascade"), _result("feature", "cascade_retrained")
-    base = _result("none", "cascade")
-    return retrained.spain_auc - base.spain_auc, stale, retrained
+def _judge_gain_or_loss(prediction) -> str:
+    from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY
+    truth = _spain_gain_points(UNWEIGHTED_REMEDY)
+    said = _words(prediction)
+    guess = _number(prediction)
+    if guess is not None:
+        said = "gain" if guess > 0 else "lose" if guess < 0 else "same"
+    actual = "gain" if truth > 0 else "lose"
+    if said.startswith(("gain", "ris", "up", "more", "better")):
+        said = "gain"
+    elif said.startswith(("los", "fall", "down", "less", "wors")):
+        said = "lose"
+    else:
+        return f"(read as no prediction) in this world Spain's catch changes by {truth:+.1f} points."
+    if said == actual:
+        return f"you said Spain would {said}; it does ({truth:+.1f} points)."
+    return f"you said Spain would {said}; it changes by {truth:+.1f} points in this world."
 
 
-def _check_retrain(answer) -> Feedback:
-    gap, stale, retrained = _retrain_recovery()
-    import numbers
-    if not isinstance(answer, numbers.Real):
-        return Feedback(False, "give one number: Spain's AUC after retraining minus before the improvement.")
-    if _close(answer, gap):
-        verdict = "still below" if gap < 0 else "back above"
-        return Feedback(True, f"{gap:+.3f}: even retrained, Spain is {verdict} where it started. fraud_model's new "
-                              "score carries a signal that means the opposite in Spain, and fraud_model_es cannot undo it.")
-    return Feedback(False, "subtract the 'none' result's spain_auc from the 'feature' + 'cascade_retrained' one.")
+# --- 02.3: a deadlock detector --------------------------------------------------------------------
+DETECTOR_SETTINGS = (("feature", "cascade"), ("feature", "separate"), ("capacity", "cascade"),
+                     ("feature", "cascade_retrained"))
 
 
-def _check_remedy(answer) -> Feedback:
-    caught = {a: _result("feature", a).spain_caught for a in ("market_feature", "separate")}
-    return check_best_choice(
-        answer, caught, "'{choice}' catches {value:.1%} of Spain's fraud after the improvement, and no change "
-        "to fraud_model can move it.", "'{choice}' catches {value:.1%}; the other remedy catches more.",
-        "give one of the two remedies: market_feature or separate.")
+def _truly_deadlocked(world, improvement, architecture) -> bool:
+    before, after = _result("none", architecture, world), _result(improvement, architecture, world)
+    return after.home_auc > before.home_auc and after.spain_caught < before.spain_caught
+
+
+def _check_detector(answer) -> Feedback:
+    if not callable(answer):
+        return Feedback(False, "give a function: deadlocked(world, improvement, architecture) -> True or False.")
+    wrong = []
+    for world in _check_worlds():
+        for improvement, architecture in DETECTOR_SETTINGS:
+            truth = _truly_deadlocked(world, improvement, architecture)
+            try:
+                said = answer(world, improvement, architecture)
+            except Exception as error:
+                return Feedback(False, f"your function raised {type(error).__name__} for ({improvement!r}, "
+                                       f"{architecture!r}) in the world of seed {world.seed}.")
+            if not isinstance(said, (bool,)) and type(said).__name__ != "bool_":
+                return Feedback(False, f"your function returned {type(said).__name__}; return True or False.")
+            if bool(said) != truth:
+                wrong.append(f"{improvement} under {architecture} (seed {world.seed}): you said {bool(said)}")
+    if wrong:
+        return Feedback(False, f"{len(wrong)} verdicts differ from the measurement, e.g. {wrong[0]}.")
+    return Feedback(True, f"right in all {CHECK_SEEDS} worlds and {len(DETECTOR_SETTINGS)} settings: it fires for the "
+                          "cascade (retrained or not), not for Spain's own model, and not when the change makes "
+                          "fraud_model worse at home. Run it before shipping any change to a model others read.")
+
+
+def _judge_retrained(prediction) -> str:
+    verdicts = [_truly_deadlocked(w, "feature", "cascade_retrained") for w in _check_worlds()]
+    fired = sum(verdicts)
+    said = _words(prediction)
+    if said.startswith(("y", "true")) or prediction is True:
+        guess = True
+    elif said.startswith(("n", "false")) or prediction is False:
+        guess = False
+    else:
+        return f"(read as no prediction) it fires in {fired} of {len(verdicts)} worlds."
+    right = (fired == len(verdicts)) == guess
+    return (f"you said {'yes' if guess else 'no'}; it fires in {fired} of {len(verdicts)} worlds"
+            + (": retraining the correction does not undo the deadlock." if right else "."))
+
+
+# --- 02.4: Spain's own model, and a test that it is immune ----------------------------------------
+def _improved_world(world):
+    """``world`` with fraud_model replaced by the improved one (session_count added), all else the same."""
+    from dataclasses import replace
+    from mldebt_lessons.lessons.correction_cascades.experiment import fraud_variant
+    from mldebt_lessons.shop.models import ShopModel
+    spec, _ = fraud_variant("feature")
+    improved = ShopModel(spec, world.seed).fit(world.train_table, world.labels["fraud"][world.train_rows])
+    return replace(world, models={**world.models, "fraud_model": improved})
+
+
+def _spain_test_auc(world, scores) -> float:
+    from sklearn.metrics import roc_auc_score
+    es = world.new_market
+    return float(roc_auc_score(es.labels["fraud"][es.test_rows], scores))
+
+
+def _check_own_model(answer) -> Feedback:
+    import numpy as np
+    if not callable(answer):
+        return Feedback(False, "give a function: spain_scores(world) -> one score per Spanish held-out user.")
+    aucs = []
+    for world in _check_worlds():
+        n = len(world.new_market.test_rows)
+        try:
+            scores = np.asarray(answer(world), dtype=float)
+            after = np.asarray(answer(_improved_world(world)), dtype=float)
+        except Exception as error:
+            return Feedback(False, f"your function raised {type(error).__name__} in the world of seed {world.seed}.")
+        if scores.shape != (n,) or not np.all(np.isfinite(scores)):
+            return Feedback(False, f"return one finite score per Spanish held-out user ({n} in the world of seed "
+                                   f"{world.seed}), in the order of world.new_market.test_rows.")
+        if np.ptp(scores) == 0:
+            return Feedback(False, "every user gets the same score: that model tells nobody apart.")
+        if not np.array_equal(scores, after):
+            return Feedback(False, "when fraud_model was improved, your Spanish scores moved: your model still "
+                                   "reads fraud_model, directly or through fraud_model_es.")
+        aucs.append(_spain_test_auc(world, scores))
+    if min(aucs) <= 0.5:
+        return Feedback(False, f"your scores rank Spain's fraud no better than chance (AUC {min(aucs):.3f}); "
+                               "train on Spain's labelled users.")
+    return Feedback(True, "immune: improving fraud_model moved none of your scores, in all "
+                          f"{CHECK_SEEDS} worlds; AUC on Spain's held-out users "
+                          + ", ".join(f"{a:.3f}" for a in aucs) + ". The debt is paid: fraud_model's team can now "
+                          "ship without asking Spain.")
+
+
+def _judge_changed_scores(prediction) -> str:
+    guess = _number(prediction)
+    if guess is None:
+        return "(not a number) none of them change: the model reads no other model."
+    if guess == 0:
+        return "you said 0: right, none, whatever fraud_model's team ships."
+    return f"you said {guess:g}; none change: nothing fraud_model does reaches a model that does not read it."
 
 
 EXERCISES = (
     Exercise(
-        "02.1", "Find the cascade",
-        "Use `model_chains` on Larkspur's graph to find the chain of models in which each reads the score of the "
-        "one before. Put the chain (a tuple of names, first model first) in `answer`.",
-        "from mldebt_lessons.shop.graph import model_chains; model_chains(world.graph) lists every chain.",
-        """from mldebt_lessons.shop.graph import model_chains
-from mldebt_lessons.shop.world import build_world
+        "02.1", "A cascade one model deeper",
+        "Larkspur plans to open Portugal, and its team wants to train `fraud_model_pt` as a correction on top of "
+        "Spain's `fraud_model_es`. Add that model to a copy of Larkspur's graph (`shop_graph()`; a node with "
+        "`kind='model'` and an edge from fraud_model_es with `kind='model_input'`) and put the chain that "
+        "`model_chains` then finds (a tuple of names, first model first) in `answer`.",
+        "from mldebt_lessons.shop.graph import model_chains, shop_graph; g = shop_graph(); "
+        "g.add_node('fraud_model_pt', kind='model'); then add the edge and call model_chains(g).",
+        """from mldebt_lessons.shop.graph import model_chains, shop_graph
 
-answer = model_chains(build_world().graph)[0]
+graph = shop_graph()
+graph.add_node("fraud_model_pt", kind="model")
+graph.add_edge("fraud_model_es", "fraud_model_pt", kind="model_input")
+answer = model_chains(graph)[0]
 """,
-        _check_chain),
+        _check_chain,
+        predict="How many models deep will fraud_model_pt's chain be? (a number)",
+        judge_prediction=_judge_depth),
     Exercise(
-        "02.2", "The owners' favourite",
-        "Under today's cascade, which improvement makes fraud_model best at home (highest home AUC)? "
-        "Put its key (for example 'data_x2') in `answer`.",
-        "from mldebt_lessons.lessons.correction_cascades.experiment import IMPROVEMENTS, measure_cascade; loop over IMPROVEMENTS (skip 'none') "
-        "and compare measure_cascade(world, key, 'cascade').home_auc.",
-        """from mldebt_lessons.lessons.correction_cascades.experiment import IMPROVEMENTS, measure_cascade
+        "02.2", "Remedy 1, as most teams would first train it",
+        "The demo's remedy 1 trains one fraud model for both markets, told the market, with each market weighing "
+        "the same in training. A team's first try would weigh every row the same, so home (most rows, most "
+        "fraud) dominates. That wiring is `'market_feature_by_rows'`, which the demo does not show. Measure, "
+        "under it, how much adding session_count ('feature') changes the share of Spain's fraud caught, in "
+        "points, and put that number in `answer`.",
+        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; "
+        "100 * (measure_cascade(world, 'feature', W).spain_caught - measure_cascade(world, 'none', W).spain_caught).",
+        """from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY, measure_cascade
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-candidates = [key for key in IMPROVEMENTS if key != "none"]
-answer = max(candidates, key=lambda key: measure_cascade(world, key, "cascade").home_auc)
+before = measure_cascade(world, "none", UNWEIGHTED_REMEDY).spain_caught
+after = measure_cascade(world, "feature", UNWEIGHTED_REMEDY).spain_caught
+answer = 100 * (after - before)
 """,
-        _check_best_home),
+        _check_unweighted,
+        predict="Will Spain gain or lose from the new feature under this wiring? ('gain' or 'lose')",
+        judge_prediction=_judge_gain_or_loss),
     Exercise(
-        "02.3", "The deadlock in numbers",
-        "Ship the 'feature' improvement under the cascade. By how much does fraud_model's home AUC change, and by "
-        "how much does the share of Spain's fraud caught by review change? Put the pair in `answer` "
-        "(AUC change, caught-share change), both as plain numbers.",
-        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; subtract measure_cascade(world, 'none', 'cascade') "
-        "from measure_cascade(world, 'feature', 'cascade'): fields home_auc and spain_caught.",
+        "02.3", "A deadlock detector",
+        "Write a function `deadlocked(world, improvement, architecture)` that returns True when the improvement "
+        "makes fraud_model better at home (home AUC rises) but Spain's end-to-end catch falls, both against the "
+        "same wiring with improvement 'none'; otherwise False. Put the function itself in `answer`: it is "
+        "checked in three worlds, on settings the demo does not all show.",
+        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; compare "
+        "measure_cascade(world, improvement, architecture) with measure_cascade(world, 'none', architecture): "
+        "fields home_auc and spain_caught.",
         """from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade
-from mldebt_lessons.shop.world import build_world
 
-world = build_world()
-before = measure_cascade(world, "none", "cascade")
-after = measure_cascade(world, "feature", "cascade")
-answer = (after.home_auc - before.home_auc, after.spain_caught - before.spain_caught)
+
+def deadlocked(world, improvement, architecture):
+    before = measure_cascade(world, "none", architecture)
+    after = measure_cascade(world, improvement, architecture)
+    return after.home_auc > before.home_auc and after.spain_caught < before.spain_caught
+
+
+answer = deadlocked
 """,
-        _check_deadlock),
+        _check_detector,
+        predict="Will your detector fire for 'feature' under 'cascade_retrained' in every world it is checked in? "
+                "('yes' or 'no')",
+        judge_prediction=_judge_retrained),
     Exercise(
-        "02.4", "Does retraining the correction fix it?",
-        "Suppose the Spanish team retrains fraud_model_es on the improved score ('cascade_retrained'). How far is "
-        "Spain's AUC from where it was before the improvement? Put (after - before) in `answer`.",
-        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; before: measure_cascade(world, 'none', "
-        "'cascade').spain_auc; after: the 'feature' improvement with 'cascade_retrained'.",
-        """from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade
-from mldebt_lessons.shop.world import build_world
+        "02.4", "Pay the debt down: Spain's own model",
+        "Write a function `spain_scores(world)` that trains a Spanish fraud model on Spain's labelled users "
+        "(`world.new_market`: its `features`, `labels['fraud']` and `train_rows`), reading no other model, and "
+        "returns its scores for Spain's held-out users (`test_rows`, in order). Put the function in `answer`. "
+        "The checker runs it in three worlds, then improves fraud_model and runs it again: not one score may move.",
+        "Train a ShopModel on rows_of(es.features, es.train_rows) with a spec like "
+        "replace(model_spec('fraud_model_es'), inputs=SPANISH_INPUTS) (dataclasses.replace; SPANISH_INPUTS is in "
+        "the lesson's experiment module).",
+        """from dataclasses import replace
 
-world = build_world()
-before = measure_cascade(world, "none", "cascade").spain_auc
-after = measure_cascade(world, "feature", "cascade_retrained").spain_auc
-answer = after - before
-""",
-        _check_retrain),
-    Exercise(
-        "02.5", "Pick the remedy",
-        "The paper offers two ways out: give fraud_model the features that tell the markets apart "
-        "('market_feature'), or give Spain a model of its own ('separate'). After the 'feature' improvement, which "
-        "one catches more of Spain's fraud? Put its key in `answer`.",
-        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; compare spain_caught for both wirings with the "
-        "'feature' improvement.",
-        """from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade
-from mldebt_lessons.shop.world import build_world
+from mldebt_lessons.lessons.correction_cascades.experiment import SPANISH_INPUTS
+from mldebt_lessons.shop.data import rows_of
+from mldebt_lessons.shop.models import ShopModel, model_spec
 
-world = build_world()
-answer = max(["market_feature", "separate"],
-             key=lambda wiring: measure_cascade(world, "feature", wiring).spain_caught)
+
+def spain_scores(world):
+    es = world.new_market
+    spec = replace(model_spec("fraud_model_es"), inputs=SPANISH_INPUTS)
+    model = ShopModel(spec, world.seed).fit(rows_of(es.features, es.train_rows), es.labels["fraud"][es.train_rows])
+    return model.predict_score(rows_of(es.features, es.test_rows))
+
+
+answer = spain_scores
 """,
-        _check_remedy),
+        _check_own_model,
+        predict="When fraud_model's team ships an improvement, how many of your model's Spanish scores will "
+                "change? (a number)",
+        judge_prediction=_judge_changed_scores),
 )
 
+
+def _question(text, options, measured=False) -> Question:
+    return Question(text, tuple(Option(*o) for o in options), measured=measured)
+
+
 QUIZ = (
-    Question("What is a correction cascade?", (
-        Option("A model for a nearby problem trained as a small correction on top of another model's output.", True,
-               "fraud_model_es learns Spain as a correction to fraud_model's score."),
-        Option("A chain of data transformations in a pipeline.", False,
-               "That is closer to a pipeline jungle; a cascade is about models reading models."),
-        Option("Retraining a model several times until it converges.", False,
-               "No: a cascade is a dependency between two models, not a training procedure."),
-        Option("An ensemble of independent models that vote.", False,
-               "The opposite: independent parts are the paper's remedy, because they do not depend on each other."),
+    _question("What is a correction cascade?", (
+        ("A model for a nearby problem, trained to correct another model's output.", True,
+         "Yes: fraud_model_es learns Spain as a small correction on fraud_model's score, so it inherits every "
+         "change to it."),
+        ("A pipeline whose data passes through many transformation steps in turn.", False,
+         "That is closer to a pipeline jungle; a cascade is about one model learning from another model's score."),
+        ("An ensemble of separately trained models whose votes are averaged together.", False,
+         "Independent parts are close to the paper's remedy: no part is fitted to another part's output."),
+        ("Retraining one model again and again until its weights stop changing.", False,
+         "That is a training procedure; a cascade is a dependency between two models, owned by two teams."),
     )),
-    Question("The payments team adds session_count to fraud_model and its home AUC rises. Why does Spain get worse?", (
-        Option("Because Spain's data changed at the same time.", False,
-               "Nothing about Spain changed; only fraud_model did."),
-        Option("Because fraud_model_es still reads fraud_model's score, and the new score carries a signal that "
-               "points the other way in Spain.", True,
-               "Many sessions mean bots at home but honest customers in Spain, and the correction was fitted "
-               "to the old score."),
-        Option("Because more features always make a model worse.", False,
-               "Not so: the new feature made fraud_model better at home."),
-        Option("Because AUC is a poor metric.", False, "The end-to-end catch falls too, not just the AUC."),
+    _question("Predict: the payments team adds session_count to fraud_model and its home AUC rises. Under today's "
+              "cascade, what happens to the share of Spain's fraud the review team catches?", (
+        ("It falls: the correction was fitted to the old score, not to the new one.",
+         True, "Measured in every world the course builds (see the claims table): many sessions mean bots at home "
+               "but loyal customers in Spain, and fraud_model_es cannot undo a signal it never saw."),
+        ("It rises: a better upstream model improves every model that reads it.", False,
+         "That is the intuition the deadlock breaks: the upstream score got better at home and worse for Spain."),
+        ("It stays the same: fraud_model_es itself was not changed by anyone.", False,
+         "Its code did not change, but its input did: fraud_model_es reads fraud_model's score."),
+        ("It falls, but only because Spain's customers changed their behaviour at the same time.", False,
+         "Nothing about Spain changed in the experiment; only fraud_model did, so the fall is the cascade's."),
+    ), measured=True),
+    _question("Why does the paper call this an improvement deadlock?", (
+        ("The two teams cannot agree on one metric, so neither ships.", False,
+         "Disagreement may follow, but the deadlock is structural: it is in the wiring, not in the meeting."),
+        ("Improving the upstream model harms what is built on it, so improvements stop.", True,
+         "Every change to fraud_model now needs Spain's sign-off, and a change that helps home may never pass."),
+        ("The correction model must be retrained first, and that blocks the upstream team's release.", False,
+         "Retraining can be scheduled; measured here, it does not win Spain back, so the block remains."),
+        ("Both models share one training job, so neither can be changed alone.", False,
+         "They train separately; the coupling is through the score one model reads from the other."),
     )),
-    Question("Why is this called an improvement deadlock?", (
-        Option("Because the two teams cannot agree on a metric.", False,
-               "Disagreement may follow, but the deadlock is structural."),
-        Option("Because improving the upstream model makes the system built on it worse, so improvements stop "
-               "being shipped.", True,
-               "Every change to fraud_model now needs Spain's sign-off, and some changes can never pass."),
-        Option("Because the training job locks the database.", False, "No: it is about dependencies, not locks."),
-        Option("Because the models stop training.", False, "Both models train fine; the system gets worse."),
+    _question("Predict: after adding session_count under the cascade, how does the whole review queue (both "
+              "markets together) compare with Spain alone?", (
+        ("It falls by as much as Spain, since Spain's orders are part of it.", False,
+         "Spain is a minority of the queue's fraud, so home's gain outweighs Spain's loss in the total."),
+        ("It looks better than Spain: the total hides Spain's loss.", True,
+         "Measured in every world, the whole queue's change is better than Spain's, and in most it even rises. "
+         "Watch quality by slice: the total alone would have shipped this change."),
+        ("It does not move at all, because home and Spain cancel out exactly.", False,
+         "They do not cancel: the queue's total moves, just far less than Spain, which is why it misleads."),
+        ("It cannot be measured, since each market uses different fraud models.", False,
+         "It can: rank every order by its score and count the fraud the top of the queue catches, both markets "
+         "together."),
+    ), measured=True),
+    _question("Predict: Spain's team retrains fraud_model_es on the improved score. Compared with before the "
+              "improvement, Spain's catch is...", (
+        ("back where it was: the correction learns the new score.", False,
+         "Measured in every world, it stays below: the correction reads only the score, basket and device, so it "
+         "cannot tell a Spanish loyal customer's many sessions from a bot's."),
+        ("still lower: the new score mixes in a signal the correction cannot undo.", True,
+         "Right, in every world measured. Retraining is coordination, not a cure: the cure is to stop reading the "
+         "score, or to let the model see the market."),
+        ("higher than ever: it now has a better score to build on.", False,
+         "The score is better at home only; for Spain it carries home's pattern, pointing the wrong way."),
+        ("unchanged: retraining on the same Spanish users changes nothing.", False,
+         "The users are the same, but the score column is new, so the fitted correction does change."),
+    ), measured=True),
+    _question("Which remedy removes the dependency, so no change to fraud_model can affect Spain?", (
+        ("Retrain fraud_model_es every time fraud_model changes.", False,
+         "That keeps the dependency and adds coordination; measured here, it does not recover Spain."),
+        ("Train Spain's model on its own, reading no other model's score.", True,
+         "Remedy 2: in every world measured, Spain's catch does not move, whatever fraud_model does."),
+        ("One fraud model for both markets, with a feature saying which market.", False,
+         "Remedy 1 escapes the stale correction, but Spain's scores still move with every change to the shared "
+         "model: in every world, some of Spain's review decisions change."),
+        ("Freeze fraud_model, so that its score never changes again.", False,
+         "That avoids the deadlock by never improving anything: the debt is paid in lost improvements."),
     )),
-    Question("In the measurements, the whole review queue (both markets) still gets better after the improvement. "
-             "What does that teach?", (
-        Option("That the improvement is safe to ship.", False,
-               "The aggregate hides a market that got worse; averages can hide slices."),
-        Option("That an aggregate metric can rise while one slice silently falls, so measure by slice.", True,
-               "The paper's advice for monitoring is the same: watch prediction quality by slice."),
-        Option("That Spain does not matter.", False,
-               "Spain's customers and losses are real; the home market simply has more of the fraud, so its "
-               "gain outweighs Spain's loss in the total."),
-        Option("That the measurement is broken.", False,
-               "The numbers are measured on fresh users from the ground truth; they are right."),
+    _question("Remedy 1 trains one fraud model on both markets, told the market. Why does it help Spain far more "
+              "often when each market weighs the same in training than when every row does?", (
+        ("The market feature leaks whether a user is a fraudster into training.", False,
+         "Market says where a user shops, not whether they commit fraud; it is known at serving time, so no leak."),
+        ("Tree models cannot split on a categorical feature like market.", False,
+         "They can: market becomes a one-hot column, and a tree splits on it like any other."),
+        ("Weighted by rows, home's frauds dominate: Spain gets home's patterns.", True,
+         "Right: weighted by rows, Spain's few frauds barely move the loss (exercise 02.2 measures it). Telling "
+         "a model the market is not enough; the market must count in what it learns."),
+        ("Equal weights make the model ignore home, so it can specialise in Spain.", False,
+         "Home still counts as much as Spain, and the model still serves home: home's AUC still rises."),
     )),
-    Question("Which remedy removes the dependency entirely, so no change to fraud_model can affect Spain?", (
-        Option("Retrain fraud_model_es every time fraud_model changes.", False,
-               "That keeps the dependency, adds coordination, and, measured here, does not recover Spain."),
-        Option("Train Spain's model on its own, reading no other model's score.", True,
-               "With 'separate', Spain's numbers do not move whatever fraud_model does."),
-        Option("Give fraud_model more capacity.", False, "Capacity does not cut the dependency (and here it hurts)."),
-        Option("Freeze fraud_model forever.", False, "That avoids the deadlock by never improving anything."),
-    )),
-    Question("Why do teams build correction cascades at all?", (
-        Option("Because they are quick to build when the new problem has few labels: the old model's "
-               "knowledge comes along.", True,
-               "That is the loan; the interest is paid every time the upstream model changes. And measured here, "
-               "Spain's own model already does better: the quick start has outlived its use, unnoticed."),
-        Option("Because the paper recommends them.", False, "The paper names them as debt."),
-        Option("Because correction models are always more accurate.", False,
-               "Not here: measured, Spain's own model beats the correction even before any improvement."),
-        Option("Because regulators require them.", False, "No regulator asks for model-on-model chains."),
+    _question("Why do teams build correction cascades at all?", (
+        ("They start fast when the new problem has few labels.", True,
+         "That is the loan: the old model's knowledge comes along for free. The interest is paid every time the "
+         "upstream model changes, and it can outlive its use unnoticed."),
+        ("A small correction on a strong model is protected from upstream changes.", False,
+         "The opposite: a correction is fitted to one version of the upstream score, so every change reaches it."),
+        ("Correction models are always more accurate than models trained alone.", False,
+         "Not in general: measured here, Spain's own model beats the cascade in most worlds, though not all "
+         "(see the claims table)."),
+        ("The paper recommends them for every new market or nearby problem.", False,
+         "The paper names them as debt, and its remedies are to remove or isolate the dependency."),
     )),
 )
 
@@ -236,9 +447,9 @@ LESSON = Lesson(
     objectives=(
         "Find correction cascades in a dependency graph: models that read other models' scores, and how deep.",
         "Measure an improvement deadlock: the upstream model gets better while the system built on it gets worse.",
-        "Explain why retraining the correction model does not always recover what was lost.",
-        "Compare the paper's two remedies, measured: give the model the features that tell the cases apart, "
-        "or train the new problem's model on its own.",
+        "Explain why retraining the correction model does not recover what was lost.",
+        "Compare the paper's two remedies, measured across worlds: give the model the features that tell the "
+        "cases apart, or train the new problem's model on its own; write a check and a remedy as code.",
         "Read aggregate metrics with suspicion: a rising average can hide a falling slice.",
     ),
     minutes=45,
@@ -257,12 +468,15 @@ LESSON = Lesson(
     ),
     key_points=(
         "A model trained on another model's output is a cheap start and an expensive dependency.",
-        "Improving the upstream model can make the downstream system worse: the improvement deadlock.",
+        "Improving the upstream model can make the system built on it worse: the improvement deadlock, measured "
+        "in every world the course builds.",
         "Retraining the correction is coordination, not a cure: it cannot undo a signal that means something "
         "else in the new problem.",
-        "Remedies, measured: a model of its own for the new problem is immune to upstream changes; one model "
-        "told which case is which escapes this deadlock but still couples the two (more home data hurt Spain).",
-        "Measure by slice: here the whole review queue improved while Spain got worse.",
+        "Remedies, measured: a model of its own for the new problem is immune to upstream changes. One model "
+        "told which case is which escapes the deadlock in most worlds when each case counts equally in its "
+        "training (far less often when the big case dominates), and it still couples the two.",
+        "Measure by slice: the whole review queue looks better than Spain alone in every world, and in most it "
+        "even improves while Spain gets worse.",
     ),
     focus_nodes=("fraud_model",),
     further_reading=(

@@ -19,7 +19,9 @@ import networkx as nx
 from mldebt_lessons.course.drawing import CHANGED_FILL, OKABE_ITO, blend
 from mldebt_lessons.lessons.correction_cascades.experiment import (
     ARCHITECTURES,
+    EVALUATION_USERS,
     IMPROVEMENTS,
+    REVIEW_SHARE,
     SPANISH_INPUTS,
     CascadeResult,
     fraud_variant,
@@ -84,16 +86,6 @@ def _arrow(before: float, after: float) -> str:
     return f"{before:.3f} → {after:.3f}"
 
 
-def cascade_picture(world: World, improvement: str, architecture: str):
-    """A static picture of one setting, and its view (for notebooks and reports)."""
-    from mldebt_lessons.course.drawing import GraphPicture
-    view = cascade_view(world, improvement, architecture)
-    picture = GraphPicture(cascade_graph(architecture, improvement), title=f"Larkspur's fraud models: {improvement}, "
-                           f"{architecture.replace('_', ' ')}", longest_note=CASCADE_NOTE_SIZES)
-    picture.paint(view.fills, view.notes)
-    return picture, view
-
-
 CASCADE_NOTE_SIZES = {"fraud_model": "home 0.000→0.000 · Spain 0.000→0.000", "session_count": "added",
                       "fraud_model_es": "Spain AUC 0.000 → 0.000", "fraud_review_queue": "Spain caught 00.0% → 00.0%"}
 
@@ -127,10 +119,13 @@ def result_rows(base: CascadeResult, new: CascadeResult) -> list[dict]:
         change = after - before
         return {"measure": what, "before": fmt(before), "after": fmt(after),
                 "change": (f"{100 * change:+.1f} points" if percent else f"{change:+.3f}")}
-    return [row("fraud_model at home (AUC): what its owners see", base.home_auc, new.home_auc),
-            row("Spanish fraud scores (AUC)", base.spain_auc, new.spain_auc),
-            row("Spain end to end: fraud caught by review", base.spain_caught, new.spain_caught, True),
-            row("whole review queue, both markets: fraud caught", base.queue_caught, new.queue_caught, True)]
+    fresh = f"{EVALUATION_USERS:,} fresh"
+    return [row(f"fraud_model at home: what its owners see (AUC, {fresh} home users)", base.home_auc, new.home_auc),
+            row(f"Spanish fraud scores (AUC, {fresh} Spanish users)", base.spain_auc, new.spain_auc),
+            row(f"Spain end to end: share of its fraud caught when review checks the riskiest {REVIEW_SHARE:.0%}",
+                base.spain_caught, new.spain_caught, True),
+            row("whole review queue, both markets together: share of all fraud caught", base.queue_caught,
+                new.queue_caught, True)]
 
 
 def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
@@ -149,28 +144,41 @@ def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
             f"from {base.spain_caught:.1%} to {new.spain_caught:.1%}.")
 
 
+CHART_LABELS = {  # short, two-line names for the chart's rows
+    "cascade": "today's cascade",
+    "cascade_retrained": "cascade, correction\nretrained",
+    "market_feature": "remedy 1: one model\ntold the market",
+    "separate": "remedy 2: Spain's\nown model",
+}
+CHART_FONT = 12  # points; every text of the chart at least this (readable on a projector)
+
+
 def cascade_chart(world, improvement: str = "feature"):
-    """For each wiring: the share of Spain's fraud caught before and after ``improvement``."""
-    from mldebt_lessons.lessons.correction_cascades.experiment import (
-        ARCHITECTURES,
-        measure_cascade,
-    )
+    """For each wiring: the share of Spain's fraud caught before and after ``improvement``.
+
+    Horizontal bars, so the wirings' names sit on their own lines and never collide.
+
+    >>> from mldebt_lessons.shop.world import build_world
+    >>> fig = cascade_chart(build_world())
+    >>> min(t.get_fontsize() for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and o.get_text()))
+    12.0
+    """
     names = list(ARCHITECTURES)
     before = [100 * measure_cascade(world, "none", a).spain_caught for a in names]
     after = [100 * measure_cascade(world, improvement, a).spain_caught for a in names]
-    fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
-    width = 0.38
-    xs = range(len(names))
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    height = 0.38
+    ys = [-y for y in range(len(names))]  # first wiring on top
     for offset, values, colour, label in ((-0.5, before, "#BBBBBB", "before the improvement"),
                                           (0.5, after, "#555555", "after it")):
-        bars = ax.bar([x + offset * width for x in xs], values, width, color=colour, label=label)
-        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], fontsize=8, padding=2)
-    ax.set_xticks(list(xs), ["today's cascade", "cascade, correction retrained", "remedy 1: one model, told the market",
-                             "remedy 2: Spain's own model"], fontsize=8)
-    ax.set_ylabel("Spain's fraud caught (%)")
-    ax.set_title("Spain end to end, before and after improving fraud_model", loc="left", fontsize=11)
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    ax.margins(y=0.2)
+        bars = ax.barh([y - offset * height for y in ys], values, height, color=colour, label=label)
+        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], fontsize=CHART_FONT, padding=3)
+    ax.set_yticks(ys, [CHART_LABELS[a] for a in names], fontsize=CHART_FONT)
+    ax.tick_params(axis="x", labelsize=CHART_FONT)
+    ax.set_xlabel("share of Spain's fraud caught by review (%)", fontsize=CHART_FONT)
+    ax.set_title("Spain end to end, before and after\nimproving fraud_model", loc="left", fontsize=CHART_FONT + 1)
+    fig.legend(frameon=False, fontsize=CHART_FONT, loc="outside lower center", ncols=2)
+    ax.set_xlim(0, max(before + after) * 1.25)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
@@ -178,14 +186,10 @@ def cascade_chart(world, improvement: str = "feature"):
 
 def cascade_chart_summary(world, improvement: str = "feature") -> str:
     """The chart in words, one line per wiring."""
-    from mldebt_lessons.lessons.correction_cascades.experiment import (
-        ARCHITECTURES,
-        measure_cascade,
-    )
     lines = []
-    for key, text in ARCHITECTURES.items():
+    for key in ARCHITECTURES:
         b, a = measure_cascade(world, "none", key), measure_cascade(world, improvement, key)
-        lines.append(f"{text}: Spain caught {b.spain_caught:.1%} -> {a.spain_caught:.1%}; "
-                     f"home AUC {b.home_auc:.3f} -> {a.home_auc:.3f}")
+        lines.append(f"{CHART_LABELS[key].replace(chr(10), ' ')}: Spain caught {b.spain_caught:.1%} -> "
+                     f"{a.spain_caught:.1%}; home AUC {b.home_auc:.3f} -> {a.home_auc:.3f}")
     return "\n".join(lines)
 

@@ -10,255 +10,429 @@ from mldebt_lessons.course.lesson import (
     Lesson,
     Option,
     Question,
-    check_best_choice,
 )
 
 
-def _world():
+def _world(seed: int | None = None):
     from mldebt_lessons.shop.world import build_world
-    return build_world()
+    return build_world() if seed is None else build_world(seed)
 
 
-# --- checkers: each computes the right answer from the library, never from a typed number ---
+def _effect(target: str, change: str, mode: str, model: str, seed: int | None = None):
+    from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
+    return next(e for e in measure_cace(_world(seed), target, change, mode) if e.model == model)
+
+
+def _number(value) -> float | None:
+    """A real number from a learner's answer (numpy numbers too), or None; never raises."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _names(answer) -> set | None:
+    """A set of names from a string or a flat list/tuple/set of strings, or None."""
+    if isinstance(answer, str):
+        return {answer}
+    if isinstance(answer, (list, tuple, set, frozenset)) and all(isinstance(a, str) for a in answer):
+        return set(answer)
+    return None
+
+
+def _judge_share(prediction, truth: float, what: str) -> str:
+    """One sentence comparing a predicted share with the measured one."""
+    guess = _number(prediction)
+    if guess is None:
+        return f"give a share between 0 and 1 as your prediction; {what} is {truth:.1%}."
+    guess = guess / 100 if 1 < guess <= 100 else guess  # "25" meant 25%
+    verdict = "close" if abs(guess - truth) <= max(0.05, 0.25 * truth) else "off"
+    return f"you predicted {guess:.1%}; {what} is {truth:.1%}: {verdict}."
+
+
+# --- 01.1: count the ripple ------------------------------------------------------------------
+
+def _ripple_models(feature: str) -> list[str]:
+    from mldebt_lessons.shop.graph import ripple
+    return sorted(r.node for r in ripple(_world().graph, feature) if r.kind == "model")
+
 
 def _check_ripple_count(answer) -> Feedback:
-    from mldebt_lessons.shop.graph import ripple
-    expected = sorted(r.node for r in ripple(_world().graph, "session_count") if r.kind == "model")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
+    expected = _ripple_models("days_since_signup")
+    count = _number(answer)
+    if count is None or count != int(count):
         return Feedback(False, "give a whole number, the count of models.")
-    if answer == len(expected):
-        return Feedback(True, f"{len(expected)} models read session_count: {', '.join(expected)}.")
-    return Feedback(False, f"you counted {answer}. Count only nodes of kind 'model' in the ripple.")
+    if count == len(expected):
+        return Feedback(True, f"{len(expected)} models: {', '.join(expected)}. One of them does not read "
+                              "days_since_signup at all: it reads the score of a model that does.")
+    return Feedback(False, f"you counted {int(count)}. Count every node of kind 'model' in the ripple, including "
+                           "models that read another model's score.")
 
 
-def _check_control(answer) -> Feedback:
-    # The control is a model the change cannot reach by any path, not merely one that does not read
-    # user_age: a model trained on another model's score is reached through that model.
-    from mldebt_lessons.shop.graph import ripple
-    world = _world()
-    reached = {r.node for r in ripple(world.graph, "user_age")}
-    readers = {m for m, model in world.models.items() if "user_age" in model.spec.inputs}
-    controls = set(world.models) - reached
-    given = {answer} if isinstance(answer, str) else set(answer) if isinstance(answer, (list, tuple, set)) else None
-    if given is None:
-        return Feedback(False, "give a model name, or a list of names.")
-    if given == controls:
-        return Feedback(True, f"no path in the graph leads from user_age to {', '.join(sorted(controls))}, "
-                              "so any change it showed would mean the experiment itself is broken.")
-    wrong = given & readers
-    if wrong:
-        return Feedback(False, f"{', '.join(sorted(wrong))} reads user_age, so it cannot be the control.")
-    via = given & reached
-    if via:
-        return Feedback(False, f"{', '.join(sorted(via))} does not read user_age itself, but it reads the score "
-                               "of a model that does, so the change reaches it: it cannot be the control.")
-    return Feedback(False, "look for the model that no path from user_age reaches: not in ripple(world.graph, "
-                           "'user_age').")
+def _judge_ripple_count(prediction) -> str:
+    expected = len(_ripple_models("days_since_signup"))
+    guess = _number(prediction)
+    if guess is None:
+        return f"give a number as your prediction; the ripple holds {expected} models."
+    if guess == expected:
+        return f"you predicted {guess:g}, and it is {expected}."
+    return (f"you predicted {guess:g}; it is {expected}. Did you count the model that reads another model's "
+            "score?" if guess < expected else f"you predicted {guess:g}; it is {expected}.")
 
 
-def _flips(feature, change, mode, model):
+# --- 01.2: the controls of a threshold change -------------------------------------------------
+
+def _threshold_controls() -> set[str]:
     from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-    return next(e for e in measure_cace(_world(), feature, change, mode) if e.model == model).decisions_flipped
+    return {e.model for e in measure_cace(_world(), "fraud_model", "raise threshold", "retrained")
+            if e.decisions_flipped == 0 and e.mean_abs_score_change == 0}
+
+
+def _check_threshold_controls(answer) -> Feedback:
+    given, expected = _names(answer), _threshold_controls()
+    if not given:
+        return Feedback(False, "give a list of model names.")
+    if given == expected:
+        return Feedback(True, f"{', '.join(sorted(expected))} show exactly zero change. fraud_model_es is "
+                              "downstream, yet it does not move: it reads fraud_model's score, not its decision, "
+                              "and a new cut-off leaves the score alone.")
+    if "fraud_model" in given:
+        return Feedback(False, "fraud_model is the changed model: its decisions move.")
+    if "fraud_model_es" not in given and given < expected:
+        return Feedback(False, "you left out a model that the change reaches in the graph but that does not move: "
+                               "measure fraud_model_es too.")
+    unknown = given - set(_world().models)
+    if unknown:
+        return Feedback(False, f"not a model of Larkspur: {', '.join(sorted(unknown))}.")
+    return Feedback(False, "some model is missing from your list: check every model's decisions_flipped and "
+                           "mean_abs_score_change.")
+
+
+def _judge_threshold_controls(prediction) -> str:
+    moves = "fraud_model_es" not in _threshold_controls()
+    said = str(prediction).strip().lower()
+    if said not in ("yes", "no", "true", "false"):
+        return f"answer yes or no as your prediction; fraud_model_es {'moves' if moves else 'does not move'}."
+    guessed = said in ("yes", "true")
+    right = "right" if guessed == moves else "not so"
+    return (f"you predicted it {'moves' if guessed else 'stays put'}: {right}. It "
+            f"{'moves' if moves else 'stays exactly put: a threshold changes decisions, and it reads the score'}.")
+
+
+# --- 01.3: skew versus retraining, another feature ------------------------------------------------
+
+def _recommender_pair() -> tuple[float, float]:
+    return tuple(_effect("session_count", "units", mode, "recommender").decisions_flipped
+                 for mode in ("serving", "retrained"))
 
 
 def _check_skew_vs_retrain(answer) -> Feedback:
     if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
         return Feedback(False, "give a pair: (share flipped when serving changed, share flipped after retraining).")
-    if any(not isinstance(a, numbers.Real) or a > 1 for a in answer):
-        return Feedback(False, "give shares between 0 and 1 (0.25, not 25%).")
-    serving = _flips("user_age", "units", "serving", "churn_model")
-    retrained = _flips("user_age", "units", "retrained", "churn_model")
+    pair = [_number(a) for a in answer]
+    if any(a is None for a in pair) or any(not 0 <= a <= 1 for a in pair):
+        return Feedback(False, "give two shares between 0 and 1 (0.25, not 25%).")
+    serving, retrained = _recommender_pair()
+    floor = _effect("session_count", "units", "serving", "recommender").noise_flipped
     # Accept the exact shares, or the shares as the table rounds them (to 0.1%).
-    if abs(answer[0] - serving) <= 0.0005 + 1e-9 and abs(answer[1] - retrained) <= 0.0005 + 1e-9:
-        return Feedback(True, f"{serving:.1%} of decisions flip while the model still expects years; "
-                              f"{retrained:.1%} after retraining, because the model standardises its inputs.")
-    return Feedback(False, "measure both modes with measure_cace and read churn_model's decisions_flipped.")
+    if abs(pair[0] - serving) <= 0.0005 + 1e-9 and abs(pair[1] - retrained) <= 0.0005 + 1e-9:
+        return Feedback(True, f"{serving:.1%} of the recommender's decisions flip while it still expects sessions "
+                              f"per 30 days (its noise floor is {floor:.1%}); {retrained:.1%} once retrained: it "
+                              "standardises its inputs, so a change of units vanishes.")
+    return Feedback(False, "measure both modes for session_count -> 'units' and read the recommender's "
+                           "decisions_flipped (not churn_model's).")
 
 
-def _check_other_inputs(answer) -> Feedback:
-    from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-    from mldebt_lessons.shop.features import changes_for
-    shifts = {c: next(e for e in measure_cace(_world(), "user_age", c, "retrained")
-                      if e.model == "churn_model").other_inputs_shift for c in changes_for("user_age")}
-    return check_best_choice(
-        answer, shifts, "'{choice}' moved the churn model's weights on its other inputs by {value:.1%}: the "
-        "model now leans differently on inputs nobody touched.",
-        "'{choice}' moved them by {value:.1%}; one change moves them more.",
-        f"give one of the changes user_age can take: {', '.join(shifts)}.")
+def _judge_skew(prediction) -> str:
+    return _judge_share(prediction, _recommender_pair()[0], "the share the recommender flips, not retrained,")
 
 
-def _worst_homepage_change():
-    from mldebt_lessons.lessons.entanglement_cace.experiment import (
-        all_experiments,
-        consumer_effects,
-    )
-    hits = {(f, c): consumer_effects(_world(), f, c, "serving")["homepage"] for f, c in all_experiments()}
-    return max(hits, key=lambda k: (hits[k], k)), hits
+# --- 01.4: who takes up the slack ---------------------------------------------------------------------
+
+def _slack() -> tuple[str, float]:
+    """The input whose weight moves most when churn_model drops days_since_signup, and its relative move."""
+    from mldebt_lessons.lessons.entanglement_cace.experiment import retrained_weights
+    world = _world()
+    before = world.models["churn_model"].input_weights()
+    after = retrained_weights(world, "churn_model", "drop days_since_signup", "retrained", "churn_model")
+    moves = {k: abs(after[k] - before[k]) for k in after}
+    name = max(moves, key=lambda k: (moves[k], k))
+    return name, moves[name] / before[name]
 
 
-def _check_worst_change(answer) -> Feedback:
-    best, hits = _worst_homepage_change()
-    answer = tuple(answer) if isinstance(answer, (list, tuple)) else answer
-    if answer == best:
-        return Feedback(True, f"{best[0]} -> {best[1]} changes what {hits[best]:.1%} of users see on the homepage, "
-                              "through two models at once.")
-    if answer in hits:
-        return Feedback(False, f"{answer[0]} -> {answer[1]} reaches {hits[answer]:.1%} of homepage users; "
-                              "another change reaches more.")
-    return Feedback(False, "give a pair (feature, change), for example ('user_age', 'log').")
+def _check_slack(answer) -> Feedback:
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2 and isinstance(answer[0], str)):
+        return Feedback(False, "give a pair: (input name, relative change of its weight), e.g. ('device', 0.1).")
+    name, share = _slack()
+    value = _number(answer[1])
+    if answer[0] != name:
+        return Feedback(False, f"{answer[0]!r} is not the input whose weight moved most.")
+    if value is None or abs(abs(value) - share) > max(0.005, 0.02 * share):
+        return Feedback(False, f"{name} it is, but measure its relative move: |after - before| / before.")
+    return Feedback(True, f"{name}'s weight moves by {share:.1%}, more than any other input's: it is correlated "
+                          "with days_since_signup, so once that input is gone it carries part of its signal. "
+                          "Changing one input changed the use of another that nobody touched.")
+
+
+def _judge_slack(prediction) -> str:
+    name, _ = _slack()
+    guess = prediction[0] if isinstance(prediction, (tuple, list)) and prediction else prediction
+    if not isinstance(guess, str):
+        return f"name an input as your prediction; it is {name}."
+    if guess == name:
+        return f"you predicted {guess}: right, the input correlated with the one dropped."
+    return f"you predicted {guess}; it is {name}, the input that correlates with days_since_signup."
+
+
+# --- 01.5: a prediction-change monitor ---------------------------------------------------------------
+
+MONITOR_CASES = (("churn_model", "user_age", "units"), ("churn_model", "session_count", "log"),
+                 ("fraud_model", "days_since_signup", "log"), ("ltv_model", "avg_basket_value", "impute"))
+
+
+def _scores_before_after(world, model: str, feature: str, change: str):
+    """A home model's held-out scores before and after ``change`` of ``feature``, not retrained."""
+    from mldebt_lessons.shop.data import rows_of
+    from mldebt_lessons.shop.features import feature_table
+    m = world.models[model]
+    changed = rows_of(feature_table(world.raw, world.reference, (feature, change)), world.test_rows)
+    return m.predict_score(world.test_table), m.predict_score(changed), m.threshold_
+
+
+def _check_monitor(answer) -> Feedback:
+    import numpy as np
+
+    from mldebt_lessons.course.claims import SEEDS
+    if not callable(answer):
+        return Feedback(False, "set `answer` to your function itself (no brackets): answer = prediction_change_monitor.")
+
+    def run(*args):
+        try:
+            return _number(answer(*args)), None
+        except Exception as error:  # the learner's function may raise: say so, never raise here
+            return None, f"{type(error).__name__}: {error}"[:120]
+
+    small = [((np.array([0.1, 0.5, 0.9]), np.array([0.6, 0.5, 0.2]), 0.5), 2 / 3),
+             ((np.array([0.2, 0.7]), np.array([0.2, 0.7]), 0.5), 0.0),
+             ((np.array([0.49, 0.5]), np.array([0.5, 0.49]), 0.5), 1.0)]
+    for args, expected in small:
+        got, error = run(*args)
+        if error or got is None or abs(got - expected) > 1e-9:
+            shown = error or f"returned {got}"
+            return Feedback(False, f"on old={args[0].tolist()}, new={args[1].tolist()}, threshold={args[2]} it "
+                                   f"{shown}; expected {expected:.3f}. A score at the threshold counts as flagged.")
+    for seed in SEEDS[:3]:
+        world = _world(seed)
+        for model, feature, change in MONITOR_CASES:
+            old, new, threshold = _scores_before_after(world, model, feature, change)
+            got, error = run(old, new, threshold)
+            expected = _effect(feature, change, "serving", model, seed).decisions_flipped
+            if error or got is None or abs(got - expected) > 1e-9:
+                return Feedback(False, f"in the world of seed {seed}, for {model} and {feature} -> {change}, it "
+                                       f"{error or f'returned {got}'}; measure_cace says {expected:.4f}.")
+    return Feedback(True, "your monitor agrees with the experiment on every model and change, in three worlds. Run "
+                          "it on every model after each upstream release, beside its noise floor, and a silent "
+                          "change of preprocessing stops being silent.")
+
+
+def _judge_monitor(prediction) -> str:
+    truth = _effect("session_count", "log", "serving", "churn_model").decisions_flipped
+    return _judge_share(prediction, truth, "the share of churn decisions session_count -> log flips")
 
 
 EXERCISES = (
     Exercise(
         "01.1", "Count the ripple",
-        "Without running the widget, use `ripple` to find how many models a change to "
-        "`session_count` reaches. Put the count in `answer`.",
-        "from mldebt_lessons.shop.graph import ripple; ripple(world.graph, 'session_count') lists everything "
-        "downstream; keep the nodes whose kind is 'model'.",
+        "Use `ripple` to count the models that a change to `days_since_signup` reaches. Put the count in `answer`.",
+        "ripple(world.graph, 'days_since_signup') lists everything downstream; keep the nodes whose kind is 'model'.",
         """from mldebt_lessons.shop.graph import ripple
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-answer = sum(1 for reach in ripple(world.graph, "session_count") if reach.kind == "model")
+answer = sum(1 for reach in ripple(world.graph, "days_since_signup") if reach.kind == "model")
 """,
-        _check_ripple_count),
+        _check_ripple_count,
+        predict="Before you run anything: how many models will a change to days_since_signup reach? (a number)",
+        judge_prediction=_judge_ripple_count),
     Exercise(
-        "01.2", "Name the control",
-        "Every experiment needs a control. Which model should show exactly zero change when "
-        "`user_age` changes? Put its name in `answer`.",
-        "A model's inputs are in world.models[name].spec.inputs, but a model can also read another model's "
-        "score: ripple(world.graph, 'user_age') lists every model the change reaches.",
-        """from mldebt_lessons.shop.graph import ripple
-from mldebt_lessons.shop.world import build_world
-
-world = build_world()
-reached = {reach.node for reach in ripple(world.graph, "user_age")}
-(answer,) = [name for name in world.models if name not in reached]
-""",
-        _check_control),
-    Exercise(
-        "01.3", "Skew versus retraining",
-        "The accounts team starts sending `user_age` in months instead of years ('units'). Measure the "
-        "share of churn_model decisions that flip (a) if the model is not retrained and (b) once it is. "
-        "Put the pair `(a, b)` in `answer`, as shares between 0 and 1.",
-        "from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace; measure_cace(world, 'user_age', 'units', mode) for mode in "
-        "('serving', 'retrained').",
+        "01.2", "Name the controls of a threshold change",
+        "The payments team raises fraud_model's threshold, and every team retrains. Measure with `measure_cace` "
+        "which models show exactly zero change (no decision flipped, no score moved). Put their names in "
+        "`answer`, as a list.",
+        "measure_cace(world, 'fraud_model', 'raise threshold', 'retrained'); keep the models whose "
+        "decisions_flipped and mean_abs_score_change are both 0.",
         """from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-def churn_flips(mode):
-    effects = measure_cace(world, "user_age", "units", mode)
-    return next(e.decisions_flipped for e in effects if e.model == "churn_model")
-
-answer = (churn_flips("serving"), churn_flips("retrained"))
+effects = measure_cace(world, "fraud_model", "raise threshold", "retrained")
+answer = [e.model for e in effects if e.decisions_flipped == 0 and e.mean_abs_score_change == 0]
 """,
-        _check_skew_vs_retrain),
+        _check_threshold_controls,
+        predict="fraud_model_es reads fraud_model's output. Will it move when fraud_model's threshold is raised? "
+                "(yes or no)",
+        judge_prediction=_judge_threshold_controls),
     Exercise(
-        "01.4", "The other n-1 inputs",
-        "The paper says changing one input changes how a model uses all the others. Among the changes "
-        "`user_age` can take, which one, after retraining, moves the churn model's weights on its OTHER "
-        "inputs the most? (`other_inputs_shift`: how far, in total, the weights of the inputs nobody changed "
-        "moved, relative to their size before.) Put the change's name in `answer`.",
-        "from mldebt_lessons.shop.features import changes_for; loop over changes_for('user_age') and compare "
-        "other_inputs_shift for churn_model in 'retrained' mode.",
-        """from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-from mldebt_lessons.shop.features import changes_for
+        "01.3", "Skew versus retraining, for the recommender",
+        "The clickstream team starts sending `session_count` per week instead of per 30 days ('units'). Measure "
+        "the share of the recommender's decisions that flip (a) if it is not retrained and (b) once it is. Put the "
+        "pair `(a, b)` in `answer`, as shares between 0 and 1.",
+        "measure_cace(world, 'session_count', 'units', mode) for mode in ('serving', 'retrained'); read the "
+        "recommender's decisions_flipped.",
+        """from mldebt_lessons.lessons.entanglement_cace.experiment import flips_of
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-def churn_shift(change):
-    effects = measure_cace(world, "user_age", change, "retrained")
-    return next(e.other_inputs_shift for e in effects if e.model == "churn_model")
-
-answer = max(changes_for("user_age"), key=churn_shift)
+answer = tuple(flips_of(world, "session_count", "units", mode, "recommender") for mode in ("serving", "retrained"))
 """,
-        _check_other_inputs),
+        _check_skew_vs_retrain,
+        predict="What share of the recommender's decisions will flip when sessions arrive per week and it is not "
+                "retrained? (a share between 0 and 1)",
+        judge_prediction=_judge_skew),
     Exercise(
-        "01.5", "The worst quiet change",
-        "The homepage reads two models. Across every feature and every change it can take, with models "
-        "not retrained, which (feature, change) pair changes what the most users see on the homepage? "
-        "Put the pair in `answer`.",
-        "from mldebt_lessons.lessons.entanglement_cace.experiment import all_experiments, consumer_effects; all_experiments() lists every pair; "
-        "consumer_effects(world, feature, change, 'serving') gives the share of users each consumer treats "
-        "differently.",
-        """from mldebt_lessons.lessons.entanglement_cace.experiment import all_experiments, consumer_effects
+        "01.4", "Who takes up the slack?",
+        "The retention team drops `days_since_signup` from churn_model and retrains it. Which of its remaining "
+        "inputs changes weight the most, and by how much, relative to its weight before (|after - before| / "
+        "before)? Put the pair `(input, relative change)` in `answer`.",
+        "world.models['churn_model'].input_weights() gives the weights before; retrained_weights(world, "
+        "'churn_model', 'drop days_since_signup', 'retrained', 'churn_model') gives them after.",
+        """from mldebt_lessons.lessons.entanglement_cace.experiment import retrained_weights
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-def homepage_hit(pair):
-    return consumer_effects(world, *pair, "serving")["homepage"]
-
-answer = max(all_experiments(), key=lambda pair: (homepage_hit(pair), pair))
+before = world.models["churn_model"].input_weights()
+after = retrained_weights(world, "churn_model", "drop days_since_signup", "retrained", "churn_model")
+moves = {name: abs(after[name] - before[name]) for name in after}
+name = max(moves, key=moves.get)
+answer = (name, moves[name] / before[name])
 """,
-        _check_worst_change),
+        _check_slack,
+        predict="Which of user_age, session_count and device will change weight the most? (a name)",
+        judge_prediction=_judge_slack),
+    Exercise(
+        "01.5", "Write a prediction-change monitor",
+        "Pay the debt down: write `prediction_change_monitor(old_scores, new_scores, threshold)`, which returns "
+        "the share of users whose decision (score at or above `threshold`) differs between the two arrays of "
+        "scores. Put the function itself in `answer`. The checker runs it on Larkspur's models in three worlds, "
+        "before and after upstream changes, and compares it with the experiment.",
+        "Turn both arrays into decisions with `>= threshold` (numpy.asarray first), then take the mean of "
+        "`old != new` as a float.",
+        """import numpy as np
+
+def prediction_change_monitor(old_scores, new_scores, threshold):
+    old = np.asarray(old_scores) >= threshold
+    new = np.asarray(new_scores) >= threshold
+    return float(np.mean(old != new))
+
+answer = prediction_change_monitor
+""",
+        _check_monitor,
+        predict="Once written, what share of churn decisions will it report for session_count -> log, not retrained? "
+                "(a share between 0 and 1)",
+        judge_prediction=_judge_monitor),
 )
 
+
+def _question(text: str, *options: Option, measured: bool = False) -> Question:
+    return Question(text, tuple(options), measured=measured)
+
+
 QUIZ = (
-    Question("What does the CACE principle say?", (
-        Option("Changing Anything Changes Everything: no input of a model is truly independent of the others.",
-               True, "In a learned model, inputs are mixed together, so one change moves the use of all."),
+    _question(
+        "What does the CACE principle say?",
+        Option("Changing Anything Changes Everything: a model mixes its inputs, so no input is independent.",
+               True, "Inputs are fitted together, so one change can move the use of all of them, and of "
+                     "everything downstream."),
         Option("A change to one input affects only the models that read it, and only their use of that input.",
-               False, "Half right: only models the change reaches are affected, but within them the use of every "
-                      "input can move. Exercise 01.4 measures it."),
-        Option("Change Audits Catch Errors: review every change and bugs disappear.", False,
-               "No. Code review helps, but the paper's point is that reviewing the changed line is not enough: "
-               "its effect spreads through the model."),
-        Option("Correct After Checking Everything: retrain every model after each change.", False,
-               "Retraining is not a cure: the lesson showed retraining also moves the other inputs' weights."),
-    )),
-    Question("The accounts team switches user_age from years to months, and nobody retrains. What happens to "
-             "the models that read it?", (
-        Option("Nothing: a model only sees numbers, and the numbers are still ages.", False,
-               "The model learned weights for years. Fed months, every age looks twelve times larger."),
-        Option("Their scores move and many decisions flip, silently: this is training/serving skew.", True,
-               "The widget's 'serving' mode measures exactly this, and no error is ever raised."),
-        Option("The models raise an error, so the change is caught at once.", False,
-               "No error: the column has the same name and type. That is why this debt is hidden."),
-        Option("Only the model owned by the accounts team is affected.", False,
-               "Ownership does not limit reach: every model that reads the feature is affected."),
-    )),
-    Question("After retraining on user_age in months, the churn model shows 0% flipped decisions. Why?", (
-        Option("It standardises its inputs, so a change of units is undone before the model sees it.", True,
+               False, "Half right: only models the change reaches are affected, but within them the weights of "
+                      "the other inputs move too (exercise 01.4 measures it)."),
+        Option("Every change must be reviewed by each team that owns a model before it is released.", False,
+               "Review helps, but a reviewer of the changed line cannot see its effect: it spreads through "
+                      "learned weights, which is why the lesson measures it."),
+        Option("Any change to the data means every model must be retrained from scratch at once.", False,
+               "Retraining is not a cure: retrained models still move, and their other weights shift."),
+    ),
+    _question(
+        "The accounts team switches user_age from years to months and nobody retrains. Predict: what share of "
+        "churn_model's decisions flip?",
+        Option("Hardly any: under a twentieth, since ages still sort users the same way.", False,
+               "Sorting is not deciding: the model compares a weighted sum with a fixed threshold, and every "
+               "age now looks twelve times larger."),
+        Option("About a tenth: only the users near the threshold cross it.", False,
+               "The shift is not small: each age term grows twelvefold, which pushes most users across."),
+        Option("More than half of them, and no error or warning tells anyone.", True,
+               "Measured in every world the course checks (the claims table in the demo): most decisions flip, "
+               "silently, far above the noise floor of retraining with another seed."),
+        Option("None at all: the model raises an error on values it has never seen.", False,
+               "No error: the column keeps its name and type. That is why this debt is hidden."),
+        measured=True,
+    ),
+    _question(
+        "After retraining on user_age in months, churn_model flips no decision at all. Why?",
+        Option("It standardises its inputs, so a change of units is undone before it is fitted.", True,
                "A pure change of scale vanishes after standardisation; a log or a new fill value does not."),
-        Option("The churn model does not read user_age.", False,
-               "It does: look at its inputs. The control in this experiment is the recommender."),
-        Option("Retraining always undoes any change to a feature.", False,
-               "Try 'log' or 'impute' in retrained mode: decisions still flip and other weights move."),
-        Option("The change was not applied when retraining.", False,
-               "It was: the churn model's inputs really are in months. Try 'rescale' (min-max) with retraining: "
-               "the LTV model, a ridge regression on raw values, still flips some decisions."),
-    )),
-    Question("The recommender does not read user_age. Why does the lesson still measure it?", (
-        Option("To save time: it is cheaper to measure everything than to choose.", False,
-               "Not the reason. Measuring it has a purpose of its own."),
-        Option("As a control: if a model that cannot be affected shows a change, the experiment is broken.", True,
-               "Every 'this changed' needs an 'and this did not'. The tests assert it is exactly zero."),
-        Option("Because every model reads every feature in a CACE system.", False,
-               "No: the graph shows exactly which features each model reads."),
-        Option("Because the recommender matters least, so it is safe to leave alone.", False,
-               "How much it matters is not the point: it is measured because it cannot be affected."),
-    )),
-    Question("Retraining after a log-transform of user_age moved the churn model's weight on session_count. "
-             "What does that show?", (
-        Option("A bug in scikit-learn.", False, "No: this is what fitting does when one input's shape changes."),
-        Option("That session_count changed upstream too.", False,
-               "It did not; the experiment changes exactly one feature."),
-        Option("Changing one input changes how the model uses the other inputs: the paper's n-1 claim.", True,
-               "The weights are fitted jointly, so correlated inputs take up or give back the slack."),
-        Option("That session_count should be removed.", False,
-               "Not from this evidence: it still carries signal, the model just leans on it differently."),
-    )),
-    Question("Which remedy does the paper suggest for entanglement?", (
-        Option("Freeze every feature forever.", False,
-               "That trades entanglement for stale, unstable data; the world keeps changing."),
-        Option("Isolate models (for example serve an ensemble of independent parts) and watch how predictions "
-               "change on slices.", True,
-               "Isolation limits the ripple, and monitoring catches what isolation misses."),
-        Option("Add more features so no single one matters.", False,
-               "More inputs mean more entanglement, and more underutilised dependencies."),
-        Option("Use a bigger model.", False, "Capacity does not make inputs independent."),
-    )),
+        Option("churn_model does not read user_age, so the change never reached it.", False,
+               "It does read it: look at its inputs. The control for this change is the recommender."),
+        Option("Retraining always undoes every change to a feature, whatever the change is.", False,
+               "Try 'log' or 'impute' retrained: scores still move, and the weights of other inputs shift."),
+        Option("Retraining ignored the change and fitted on the old column in years.", False,
+               "It fitted on months. Try 'rescale' retrained: the ridge ltv_model's scores still move, because "
+               "its penalty depends on each input's scale, while the standardised churn_model does not move."),
+    ),
+    _question(
+        "Why does every effect in the table sit beside a noise floor?",
+        Option("The noise floor is the error of the measurement, which is subtracted from each effect.", False,
+               "Nothing is subtracted: the floor is shown beside the effect, as a yardstick, not a correction."),
+        Option("To tell what a change causes from what retraining on another sample does on its own.", True,
+               "Retraining with another seed and no change still flips some decisions; an effect near that "
+               "floor could be noise, one far above it is the change's."),
+        Option("Because a model whose flips fall under its floor is broken and must be rolled back.", False,
+               "Falling under the floor means the change is small, not that anything is broken."),
+        Option("Because a retrained model is random, so a measurement is only valid on average.", False,
+               "Each measurement here is exact and repeatable; the floor says how large an effect is, not how "
+               "uncertain it is."),
+    ),
+    _question(
+        "Retrained on log(user_age), churn_model changes the weights of inputs nobody touched. Predict: which "
+        "one moves most?",
+        Option("session_count, its strongest input.", False,
+               "Strong is not the same as entangled: session_count hardly correlates with age."),
+        Option("device, the input that is a category.", False,
+               "One-hot columns move little here: device does not correlate with age."),
+        Option("days_since_signup, which correlates with age.", True,
+               "Measured in every world the course checks: the weights are fitted jointly, so the correlated input "
+               "takes up or gives back what the changed one no longer carries."),
+        Option("None: retraining only refits the weight of user_age.", False,
+               "A fit chooses every weight at once; changing one input moves the others (the paper's n-1)."),
+        measured=True,
+    ),
+    _question(
+        "The payments team raises fraud_model's threshold. fraud_model_es is trained on fraud_model's output. "
+        "What happens to fraud_model_es?",
+        Option("Its decisions flip for many Spanish users, because its input moved.", False,
+               "Its input is fraud_model's score, and a threshold does not change a score."),
+        Option("Nothing at all, even retrained: it reads the score, not the decision.", True,
+               "The claims table shows it holds in every world: a threshold reaches the queue that acts on "
+               "decisions, not a model reading scores."),
+        Option("It must be retrained before anyone can tell whether it moved or not.", False,
+               "The experiment measures both modes: it does not move in either."),
+        Option("It moves a little, within its noise floor, so nobody would notice.", False,
+               "It does not move at all: exactly zero, like a control."),
+    ),
+    _question(
+        "Which remedy does the paper suggest for entanglement?",
+        Option("Freeze every feature's preprocessing so that nothing upstream can ever change.", False,
+               "That trades entanglement for stale data; the world and the upstream teams keep changing."),
+        Option("Isolate models, and watch prediction changes on slices of users.", True,
+               "Isolation limits the ripple, and a monitor like exercise 01.5's catches what isolation misses."),
+        Option("Add more features, so that no single input matters very much any more.", False,
+               "More inputs mean more entanglement, and more underused dependencies."),
+        Option("Replace the linear models with trees, which are robust to any input change.", False,
+               "Trees shrug off monotone transforms once retrained, but not a new fill value, skew or a threshold."),
+    ),
 )
 
 LESSON = Lesson(
@@ -268,11 +442,12 @@ LESSON = Lesson(
     paper_section="§2",
     patterns=("entanglement",),
     objectives=(
-        "Trace the ripple of a feature change through Larkspur's dependency graph to models and consumers.",
-        "Measure, on real models, what a preprocessing change does with and without retraining.",
-        "Explain why one changed input moves the use of all the other inputs (the CACE principle).",
-        "Use a control to tell a real effect from a broken experiment.",
-        "Name the paper's remedies: isolate models, watch prediction changes by slice.",
+        "Trace the ripple of a change through Larkspur's dependency graph to models and consumers.",
+        "Measure, on real models, what a change does with and without retraining: a feature's preprocessing, "
+        "adding or dropping a feature, a penalty, the training sample or a threshold.",
+        "Tell a large effect from a small one by comparing it with a noise floor.",
+        "Explain why one changed input moves the use of the other inputs (the CACE principle).",
+        "Use a control to tell a real effect from a broken experiment, and write a monitor that catches flips.",
     ),
     minutes=50,
     prerequisites=("00_start_here.ipynb", "basic Python", "what a classifier's score and threshold are"),
@@ -284,18 +459,27 @@ LESSON = Lesson(
         "more than ordinary software debt.",
         "Walk me through how entanglement arises, step by step, in a system like Larkspur's: one feature "
         "read by several models, its preprocessing owned by another team. Explain what happens when the "
-        "preprocessing changes and the models are not retrained, and what still changes when they are.",
+        "preprocessing changes and the models are not retrained, what still changes when they are, and how a "
+        "noise floor tells a real effect from retraining noise.",
         "Given my ML/LLM system (described below), help me audit it for entanglement: list the inputs read by "
         "more than one model, the preprocessing steps owned by someone other than the model owners, and the "
         "decisions that would flip silently. Then prioritise which to pay down first, and say how to measure it.",
     ),
     key_points=(
-        "A feature read by several models is a change that reaches all of them and everything they feed.",
+        "A feature read by several models is a change that reaches all of them and everything they feed; so is "
+        "a model's own change, through the models and consumers that read it.",
         "Changed in serving but not in training, a feature causes silent skew: decisions flip, nothing errors.",
-        "Retraining cures a pure change of scale for models that standardise; any other change still flips "
-        "decisions and moves the weights of inputs nobody touched (changing one input changes the other n-1).",
-        "How much a change matters depends on the model: standardised linear models shrug off units, "
-        "trees shrug off monotone transforms, nothing shrugs off a new fill value.",
+        "Retraining undoes a pure change of scale for models that standardise; other changes still move scores, "
+        "and the weights of inputs nobody touched move too (changing one input changes the other n-1).",
+        "How much a change matters depends on the model: standardised linear models shrug off units once "
+        "retrained, trees shrug off monotone transforms, and a new fill value moves the scores of every model "
+        "that reads the feature.",
+        "When user_age is log-transformed, or days_since_signup dropped, the weight that moves most belongs to "
+        "the input correlated with it: entanglement follows the correlations in the data.",
+        "Read every effect beside its noise floor (the same retraining with another seed and no change): some "
+        "changes are far above it, others are lost in it.",
+        "A threshold changes decisions, not scores: it reaches the consumers that act on decisions, and no model "
+        "that reads the score.",
         "Measure with a control: a model the change cannot reach must show exactly zero change.",
         "Remedies: isolate models, version and freeze shared inputs, watch prediction changes by slice.",
     ),

@@ -31,3 +31,53 @@ def code_share_bar(share):
         ax.spines[side].set_visible(False)
     return fig
 
+
+
+def users_table_html(world, n: int = 5) -> str:
+    """The first ``n`` users' features, as the models see them, as an HTML table."""
+    from mldebt_lessons.course.tables import rows_html
+    rows = [{name: (value if isinstance(value, str) else f"{value:g}")
+             for name, value in ((name, world.features[name][i]) for name in world.features)} for i in range(n)]
+    return rows_html(rows)
+
+
+def model_quality_rows(world) -> list[dict]:
+    """Each model's quality on the held-out users of its own market, with the size of that evaluation set.
+
+    >>> from mldebt_lessons.shop.world import build_world
+    >>> rows = model_quality_rows(build_world())
+    >>> rows[0]["model"], rows[0]["evaluated on"].endswith("held-out users (home)")
+    ('churn_model', True)
+    """
+    from mldebt_lessons.shop.models import add_upstream_scores, quality
+    from mldebt_lessons.shop.world import rows_of
+    rows = []
+    for name, model in world.models.items():
+        market = world.markets[model.spec.market]
+        table = add_upstream_scores(rows_of(market.features, market.test_rows), world.models, model.spec.inputs)
+        truth = market.truth["ltv_mean"][market.test_rows] if "ltv_mean" in market.truth else None
+        metric, value = quality(model, table, market.labels[model.spec.label][market.test_rows], truth)
+        rows.append({"model": name, "owner": model.spec.owner,
+                     "quality": f"MAE £{value:.2f}" if metric.startswith("MAE") else f"{metric} {value:.3f}",
+                     "evaluated on": f"{len(market.test_rows):,} held-out users ({model.spec.market})",
+                     "flags": f"{float(model.decide(table).mean()):.1%}", "to": model.spec.decision})
+    return rows
+
+
+def model_quality_html(world) -> str:
+    """:func:`model_quality_rows` as an HTML table."""
+    from mldebt_lessons.course.tables import rows_html
+    return rows_html(model_quality_rows(world))
+
+
+class Html:
+    """HTML for a notebook, with a short plain-text form for screen readers and nbval."""
+
+    def __init__(self, html: str, text: str):
+        self.html, self.text = html, text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text

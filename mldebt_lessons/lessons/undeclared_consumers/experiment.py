@@ -35,14 +35,18 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
+from datetime import datetime, timedelta
 
 import networkx as nx
 import numpy as np
 
 from mldebt_lessons.errors import CourseInputError, unknown_choice
-from mldebt_lessons.shop.lineage import observed_reads  # noqa: F401  (learners import it from here with the rest)
+from mldebt_lessons.shop.lineage import (
+    DATASET_NAMESPACE,
+    observed_reads,
+)
 from mldebt_lessons.shop.models import ShopModel
 from mldebt_lessons.shop.world import World
 
@@ -104,6 +108,48 @@ def undeclared_readers(declared: dict[str, tuple[str, ...]], events: list[dict])
             undeclared=tuple(r for r in observed if r not in readers),
             never_observed=tuple(sorted(r for r in readers if r not in observed)))
     return audits
+
+
+def log_a_month_later(world: World) -> list[dict]:
+    """One night of Larkspur's access log a month after the demo's: some teams changed what they read.
+
+    Nobody updated a declaration. Audit it to find out what changed.
+    """
+    from mldebt_lessons.shop.lineage import LOG_START, dataset, run_event, without_reads
+    night = LOG_START + timedelta(days=30)
+    log = [_moved(e, night) for e in observed_reads(world, days=1)]
+    log = without_reads(log, "homepage", dataset(world.graph, "churn_model")["name"])
+    pricing = {"namespace": DATASET_NAMESPACE, "name": "actions.price_optimiser"}
+    return log + [run_event("price_optimiser", [dataset(world.graph, "ltv_model")], [pricing],
+                            night + timedelta(hours=1))]
+
+
+def log_with_changes(world: World, seed: int) -> list[dict]:
+    """A night's access log in which, drawn with ``seed``, one declared read stopped and one new reader appeared.
+
+    For testing an audit (or a learner's audit function) on logs it has not seen.
+
+    >>> from mldebt_lessons.shop.world import build_world
+    >>> log = log_with_changes(build_world(), 1)
+    >>> log == log_with_changes(build_world(), 1), log == log_with_changes(build_world(), 2)
+    (True, False)
+    """
+    from mldebt_lessons.shop.lineage import LOG_START, dataset, run_event, without_reads
+    rng = np.random.default_rng([int(seed), 32])
+    declared = declared_consumers(world.graph)
+    models = sorted(m for m, readers in declared.items() if readers)
+    model = models[rng.integers(len(models))]
+    dropped = declared[model][rng.integers(len(declared[model]))]
+    log = without_reads(observed_reads(world, days=1), dropped, dataset(world.graph, model)["name"])
+    spy = f"team_{int(rng.integers(100, 1000))}_report"
+    read = sorted(declared)[rng.integers(len(declared))]
+    output = {"namespace": DATASET_NAMESPACE, "name": f"actions.{spy}"}
+    return log + [run_event(spy, [dataset(world.graph, read)], [output], LOG_START + timedelta(hours=2))]
+
+
+def _moved(event: dict, when: datetime) -> dict:
+    from mldebt_lessons.shop.lineage import run_event
+    return run_event(event["job"]["name"], event["inputs"], event["outputs"], when)
 
 
 def audit_text(audits: dict[str, ReaderAudit]) -> str:
@@ -350,7 +396,7 @@ CONSUMER_USES = (
         f"shows a retention ad when score x GBP {AD_VALUE_GBP:g} pays for its GBP {AD_COST_GBP:g} cost",
         "expected_profit", "churn_p", "ad profit", "expected GBP profit per 1,000 users"),
     Use("vip_programme", "ltv_model", "invites the users the LTV model flags (top tenth by predicted spend)",
-        "model_threshold", "ltv_mean", "spend of invitees", "expected GBP 12-month spend per 1,000 users"),
+        "model_threshold", "ltv_mean", "invitee spend", "expected GBP 12-month spend per 1,000 users"),
     Use("homepage", "recommender", "shows the personalised carousel when the click score is at least 0.5",
         "model_threshold", "click_p", "clicks", "expected clicks per 1,000 users"),
 )
@@ -404,6 +450,8 @@ class ConsumerOutcome:
     unit: str
     value_before: float  # in `unit`
     value_after: float
+    best_before: float  # the best possible value, in `unit`, from the ground truth
+    best_after: float
     share_before: float  # of the best possible, from the ground truth
     share_after: float
     acted_before: float  # share of users it acted on
@@ -465,6 +513,7 @@ def _measure(world: World, model: str, change: str, told: frozenset) -> tuple[Co
             declared=bool(world.graph.edges[use.model, use.consumer].get("declared", True)),
             told=reads and is_told, adaptation=adaptation, measure=use.measure, unit=use.unit,
             value_before=1000 * v0 / n, value_after=1000 * v1 / n,
+            best_before=1000 * best0 / n, best_after=1000 * best1 / n,
             share_before=v0 / best0 if best0 else 0.0, share_after=v1 / best1 if best1 else 0.0,
             acted_before=float(before.mean()), acted_after=float(after.mean())))
     return tuple(outcomes)
@@ -492,40 +541,63 @@ def outcome_of(outcomes: list[ConsumerOutcome], consumer: str, model: str) -> Co
     raise unknown_choice("consumer use", f"{consumer} <- {model}", [f"{o.consumer} <- {o.model}" for o in outcomes])
 
 
-WHO_COLUMNS = ("consumer", "reads", "declared?", "after the change")
-MEASURED_COLUMNS = ("consumer", "reads", "measured", "share before", "share after", "change")
+TABLE_COLUMNS = ("consumer", "reads", "told?", "per 1,000 users", "before", "after")
+
+
+def in_unit(use_unit: str, value: float) -> str:
+    """A value with its unit: pounds as '£1,234' (a loss as '−£984'; '£41.1k' from ten thousand on), counts
+    with one decimal.
+
+    >>> in_unit("expected GBP profit per 1,000 users", -984.2), in_unit("GBP", 41137), in_unit("clicks", 52.14)
+    ('−£984', '£41.1k', '52.1')
+    """
+    if "GBP" in use_unit:
+        sign = "−" if value < -0.5 else ""
+        return f"{sign}£{abs(value) / 1000:.1f}k" if abs(value) >= 10_000 else f"{sign}£{abs(value):,.0f}"
+    return f"{value:,.1f}"
+
+
+def told_text(o: ConsumerOutcome) -> str:
+    """'yes', 'NO', or 'control' (a use of a model that did not change). Whether the read was declared is
+    the graph's dashed arrow and the summary's business."""
+    if not o.reads_changed:
+        return "control"
+    return "yes" if o.told else "NO"
 
 
 def outcomes_table(outcomes: list[ConsumerOutcome]) -> list[dict]:
-    """Rows for a table: shares of the best possible outcome as percentages, changes in points.
+    """Rows for a table: each use's outcome before and after, in its own unit, beside the best possible.
 
-    Uses of other models than the changed one say ``control: reads <model>``.
+    Pounds and counts never share a column: each row says what it measures, and every value carries its unit.
     """
     rows = []
     for o in outcomes:
         rows.append({
             "consumer": o.consumer,
             "reads": o.model,
-            "declared?": "yes" if o.declared else "NO",
-            "after the change": o.adaptation,
-            "measured": o.measure,
-            "share before": f"{100 * o.share_before:.1f}%",
-            "share after": f"{100 * o.share_after:.1f}%",
-            "change": f"{100 * o.change:+.1f} pts",
+            "told?": told_text(o),
+            "per 1,000 users": o.measure,
+            "before": f"{in_unit(o.unit, o.value_before)} of {in_unit(o.unit, o.best_before)}",
+            "after": f"{in_unit(o.unit, o.value_after)} of {in_unit(o.unit, o.best_after)}",
         })
     return rows
 
 
-def outcomes_table_text(rows: list[dict]) -> str:
-    """The rows of :func:`outcomes_table` as two narrow text tables: who was told, then what was measured.
+TABLE_NOTE = ("Each cell: what the use achieved per 1,000 held-out users, 'of' the best possible from the ground truth "
+              "(a perfect ranking of the same number of users; for ads, showing an ad to exactly the users it pays for). "
+              "A minus sign is a loss.")
 
-    Each line stays under 100 characters, so the tables print without wrapping.
+
+def outcomes_table_text(rows: list[dict]) -> str:
+    """The rows of :func:`outcomes_table` as short lines, one per use, for tutors and screen readers
+    (values per 1,000 users, each beside the best possible).
+
+    >>> print(outcomes_table_text([{"consumer": "ads_ranker", "reads": "churn_model", "told?": "NO",
+    ...                             "per 1,000 users": "ad profit", "before": "£156 of £340", "after": "£0 of £340"}]))
+    ads_ranker reads churn_model (told? NO): ad profit: £156 of £340 -> £0 of £340
     """
-    from mldebt_lessons.course.tables import rows_text
-    who = rows_text([{k: r[k] for k in WHO_COLUMNS} for r in rows])
-    measured = rows_text([{k: r[k] for k in MEASURED_COLUMNS} for r in rows])
-    return (f"Who reads what, and what each did after the change:\n{who}\n\n"
-            f"What each use achieved, as a share of the best possible outcome (from the ground truth):\n{measured}")
+    return "\n".join(f"{r['consumer']} reads {r['reads']} (told? {r['told?']}): {r['per 1,000 users']}: "
+                     f"{r['before']} -> {r['after']}" for r in rows)
 
 
 def outcomes_text(model: str, change: str, outcomes: list[ConsumerOutcome]) -> str:
@@ -535,6 +607,6 @@ def outcomes_text(model: str, change: str, outcomes: list[ConsumerOutcome]) -> s
         how = o.adaptation if o.reads_changed else f"control: {o.model} did not change"
         lines.append(
             f"  {o.consumer} reads {o.model} ({'declared' if o.declared else 'UNDECLARED'}; {how}): "
-            f"{o.measure} {100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}% of the best possible "
-            f"({100 * o.change:+.1f} pts); {o.unit}: {o.value_before:,.1f} -> {o.value_after:,.1f}")
+            f"{o.measure} per 1,000 users {in_unit(o.unit, o.value_before)} -> {in_unit(o.unit, o.value_after)} "
+            f"(best possible {in_unit(o.unit, o.best_before)} -> {in_unit(o.unit, o.best_after)})")
     return "\n".join(lines)

@@ -121,43 +121,57 @@ def _simulate(world: World, rounds: int, influence: float, reads: bool, seed: in
     return tuple(out)
 
 
-# The loop tables' columns, in plain words (printed under the tables by :func:`loop_tables_text`).
+# The loop table's columns, in plain words (shown under the table by :func:`loop_table_html`).
 LOOP_COLUMNS = {
     "round": "round of retraining; round 0 is trained before the layout reads anything",
-    "weights": "the size of the model's weights, in total, as a multiple of round 0's",
-    "error vs truth": "the average gap between each user's predicted and true chance of a click",
-    "spread": "how much the predictions differ from user to user (their standard deviation)",
-    "logged AUC": "how well the model ranks the round's logged clicks: what its owners' dashboard shows",
+    "weights": "the total size of the model's weights, as a multiple of round 0's (1.00× = unchanged)",
+    "error": "the average gap between each user's predicted and true chance of a click, in percentage points",
+    "logged AUC": "how well the model ranks the round's own logged clicks (0.5 = a coin toss, 1 = perfect): "
+                  "what its owners' dashboard shows",
 }
 
 
-def loop_table(run: list[LoopRound]) -> list[dict]:
-    """Rows for a table, one per round of one run (the loop, or its control); columns as :data:`LOOP_COLUMNS`."""
-    return [{"round": r.round,
-             "weights": f"{r.weight_inflation:.2f}x",
-             "error vs truth": f"{r.mean_abs_error:.3f}",
-             "spread": f"{r.prediction_spread:.3f}",
-             "logged AUC": f"{r.logged_auc:.3f}"} for r in run]
+def loop_table(loop: list[LoopRound], control: list[LoopRound]) -> list[dict]:
+    """Rows for one table, a row per round, each measure for the loop and beside it for its control.
+
+    Columns are :data:`LOOP_COLUMNS`, each (but round) twice: ``"<name>: loop"`` and ``"<name>: control"``.
+    """
+    rows = []
+    for a, b in zip(loop, control):
+        row = {"round": a.round}
+        for name, show in (("weights", lambda r: f"{r.weight_inflation:.2f}×"),
+                           ("error", lambda r: f"{100 * r.mean_abs_error:.1f} pts"),
+                           ("logged AUC", lambda r: f"{r.logged_auc:.3f}")):
+            row[f"{name}: loop"], row[f"{name}: control"] = show(a), show(b)
+        rows.append(row)
+    return rows
 
 
-def loop_tables_text(loop: list[LoopRound], control: list[LoopRound]) -> str:
-    """The loop's table, then its control's, then what each column means: every line under 100 characters."""
-    from mldebt_lessons.course.tables import rows_text
-    meanings = [f"  {name}: {meaning}" for name, meaning in LOOP_COLUMNS.items()]
-    meanings[-2] += f";\n    the true chances' spread is {loop[0].true_spread:.3f}"
-    return "\n".join(["With the loop: the layout reads the prediction", rows_text(loop_table(loop)), "",
-                      "Control: the layout ignores the prediction (same rounds, same random draws)",
-                      rows_text(loop_table(control)), "", "Columns:", *meanings])
+def loop_table_html(loop: list[LoopRound], control: list[LoopRound]) -> str:
+    """The loop beside its control, round by round, as an HTML table, with what each column means under it."""
+    from html import escape
+
+    from mldebt_lessons.course.tables import rows_html
+    meanings = "".join(f"<li><b>{escape(name)}</b>: {escape(meaning)}</li>" for name, meaning in LOOP_COLUMNS.items())
+    return (f"{rows_html(loop_table(loop, control))}<ul style='font-size:smaller;max-width:46em'>{meanings}"
+            "<li><b>loop</b>: the layout reads the prediction; <b>control</b>: it ignores it (same rounds, same "
+            "random draws)</li></ul>")
+
+
+def loop_table_text(loop: list[LoopRound], control: list[LoopRound]) -> str:
+    """The same table as short lines, one per round, for tutors and screen readers."""
+    return "\n".join(f"round {row['round']}: " + "; ".join(f"{k} {v}" for k, v in row.items() if k != "round")
+                     for row in loop_table(loop, control))
 
 
 def loop_summary(loop: list[LoopRound], control: list[LoopRound]) -> str:
     """Two sentences on what the loop did, every number read from the rounds."""
     a0, a1, b1 = loop[0], loop[-1], control[-1]
     return (f"With the layout reading the prediction, after {a1.round} rounds the recommender's weights grew "
-            f"{a1.weight_inflation:.2f}x, the spread of its predictions (their standard deviation) went from "
-            f"{a0.prediction_spread:.3f} to "
-            f"{a1.prediction_spread:.3f} (the true spread is {a1.true_spread:.3f}) and its error against the true "
-            f"click propensity went from {a0.mean_abs_error:.3f} to {a1.mean_abs_error:.3f}, while its AUC on its "
-            f"own logged clicks went from {a0.logged_auc:.3f} to {a1.logged_auc:.3f}. "
-            f"Control, same rounds without the loop: weights {b1.weight_inflation:.2f}x, "
-            f"error {b1.mean_abs_error:.3f}, logged AUC {b1.logged_auc:.3f}.")
+            f"{a1.weight_inflation:.2f}×, the spread of its predictions (their standard deviation) went from "
+            f"{100 * a0.prediction_spread:.1f} to {100 * a1.prediction_spread:.1f} points (the true chances' spread is "
+            f"{100 * a1.true_spread:.1f}) and its error against the true click chance went from "
+            f"{100 * a0.mean_abs_error:.1f} to {100 * a1.mean_abs_error:.1f} points, while its AUC on its own logged "
+            f"clicks went from {a0.logged_auc:.3f} to {a1.logged_auc:.3f}. "
+            f"Control, same rounds without the loop: weights {b1.weight_inflation:.2f}×, "
+            f"error {100 * b1.mean_abs_error:.1f} points, logged AUC {b1.logged_auc:.3f}.")

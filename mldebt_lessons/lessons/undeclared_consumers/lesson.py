@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import copy
+import math
 import numbers
+import re
 
 from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
+from mldebt_lessons.lessons.undeclared_consumers.experiment import in_unit
+from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE
+
+GENTLE_INFLUENCE = DEFAULT_INFLUENCE / 2
 
 
-def _world():
+OTHER_SEED = 42  # exercises 03.2 and 03.3 ask about this world, not the demo's
+LONGER_ROUNDS = 8  # exercise 03.5's setting: half the demo's push, for longer
+
+
+def _world(seed=None):
     from mldebt_lessons.shop.world import build_world
-    return build_world()
+    return build_world() if seed is None else build_world(seed)
+
+
+def _is_number(x) -> bool:
+    """A finite real number (numpy's included), not a bool; never raises, even on huge integers."""
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except (OverflowError, ValueError, TypeError):
+        return False
 
 
 def _pair(answer):
@@ -19,334 +40,538 @@ def _pair(answer):
     return None
 
 
-def _is_share(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _close(a, b, tolerance=0.0005) -> bool:
-    # Accept the exact value, or the value as the tables round it.
+def _close(a, b, tolerance) -> bool:
     return abs(float(a) - float(b)) <= tolerance + 1e-9
 
 
-# --- checkers: each computes the right answer from the library, never from a typed number ---
+def _text(prediction) -> str:
+    """Whatever the learner wrote, as lower-case text (never raises)."""
+    try:
+        return str(prediction).lower()
+    except Exception:
+        return ""
 
-def _audit(events=None):
+
+def _number_in(prediction):
+    """The first number in a prediction (a number, or text holding one), or None."""
+    if _is_number(prediction):
+        return float(prediction)
+    found = re.search(r"-?\d+(?:\.\d+)?", _text(prediction))
+    return float(found.group()) if found else None
+
+
+def _pairs(items):
+    """``items`` as a set of (model, reader) string pairs, or None if it is not a collection of such pairs."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple, set, frozenset)):
+        return None
+    out = set()
+    for item in items:
+        if not (isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+            return None
+        out.add((item[0], item[1]))
+    return out
+
+
+def _saved(claim_name):
+    """(holds_at, seeds) of a claim as last measured across worlds, or None if not measured yet."""
+    from mldebt_lessons.lessons import saved_claims
+    return next(((r.holds_at, r.seeds) for r in saved_claims("03") if r.claim == claim_name), None)
+
+
+# --- 03.1: audit a month later ---
+
+def _month_later_findings():
     from mldebt_lessons.lessons.undeclared_consumers.experiment import (
         declared_consumers,
+        log_a_month_later,
         undeclared_readers,
     )
-    from mldebt_lessons.shop.lineage import observed_reads
     world = _world()
-    return undeclared_readers(declared_consumers(world.graph), events if events is not None else observed_reads(world))
+    audits = undeclared_readers(declared_consumers(world.graph), log_a_month_later(world))
+    return ({(m, r) for m, a in audits.items() for r in a.undeclared},
+            {(m, r) for m, a in audits.items() for r in a.never_observed})
 
 
-def _check_find_reader(answer) -> Feedback:
-    expected = [(m, r) for m, a in _audit().items() for r in a.undeclared]
+def _check_month_later(answer) -> Feedback:
     pair = _pair(answer)
-    if pair is None:
-        return Feedback(False, "give a pair: (model, reader), for example ('ltv_model', 'vip_programme').")
-    if pair in expected:
-        return Feedback(True, f"{pair[1]} reads {pair[0]}'s output every day, and no one declared it: "
-                              f"the owner of {pair[0]} cannot tell it about a change.")
-    declared = {(m, r) for m, a in _audit().items() for r in a.declared}
-    if pair in declared:
-        return Feedback(False, f"{pair[1]}'s read of {pair[0]} is declared. Look for a reader that is observed "
-                               "but not declared.")
-    return Feedback(False, "compare declared_consumers(world.graph) with what observed_reads(world) shows.")
+    undeclared, stale = (_pairs(pair[0]), _pairs(pair[1])) if pair else (None, None)
+    if undeclared is None or stale is None:
+        return Feedback(False, "give a pair of lists: ([(model, reader), ...] undeclared, [(model, reader), ...] "
+                               "stale).")
+    want_undeclared, want_stale = _month_later_findings()
+    if not undeclared and not stale:
+        return Feedback(False, "both lists are empty, but the audit of that log has findings.")
+    if (undeclared, stale) == (want_stale, want_undeclared):
+        return Feedback(False, "you have the two lists the wrong way round: first read-but-not-declared, then "
+                               "declared-but-never-read.")
+    if undeclared == want_undeclared and stale == want_stale:
+        return Feedback(True, "a month on, the audit still finds ads_ranker (nobody declared it since), finds a new "
+                              "reader nobody declared, and finds a declaration that no longer matches any read: "
+                              "declarations rot unless something checks them against what really happens.")
+    wrong = []
+    if undeclared != want_undeclared:
+        wrong.append(f"your undeclared list has {len(undeclared & want_undeclared)} of the "
+                     f"{len(want_undeclared)} right and {len(undeclared - want_undeclared)} wrong")
+    if stale != want_stale:
+        wrong.append(f"your stale list has {len(stale & want_stale)} of the {len(want_stale)} right and "
+                     f"{len(stale - want_stale)} wrong")
+    return Feedback(False, "; ".join(wrong) + ".")
 
 
-def _ads_shares(change, told=None):
+def _judge_month_later(prediction) -> str:
+    undeclared, stale = _month_later_findings()
+    total = len(undeclared) + len(stale)
+    guess = _number_in(prediction)
+    count = (f"you guessed {guess:g} findings; the audit reports {total}" if guess is not None
+             else f"the audit reports {total} findings")
+    return (f"{count} ({len(undeclared)} undeclared, {len(stale)} stale). ads_ranker is still among them: a finding "
+            "stays until someone declares the read or stops it.")
+
+
+# --- 03.2: the worst change, in another world ---
+
+def _ads(world, change, told=None):
     from mldebt_lessons.lessons.undeclared_consumers.experiment import (
         measure_output_change,
         outcome_of,
     )
-    o = outcome_of(measure_output_change(_world(), "churn_model", change, told), "ads_ranker", "churn_model")
-    return o.share_before, o.share_after
+    return outcome_of(measure_output_change(world, "churn_model", change, told), "ads_ranker", "churn_model")
 
 
-def _check_silent_loss(answer) -> Feedback:
+def _losses(seed):
+    from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES
+    world = _world(seed)
+    return {c: _ads(world, c).value_before - _ads(world, c).value_after for c in OUTPUT_CHANGES}
+
+
+def _check_worst_change(answer) -> Feedback:
     pair = _pair(answer)
-    if pair is None or not all(_is_share(x) for x in pair):
-        return Feedback(False, "give a pair of numbers: (ads_ranker's share before, its share after).")
-    before, after = _ads_shares("recalibrate")
-    if any(abs(x) > 5 for x in pair):
-        return Feedback(False, "give shares as fractions (0.5 for 50%), not percentages.")
-    if _close(pair[0], before) and _close(pair[1], after):
-        return Feedback(True, f"the ads ranker falls from {before:.1%} to {after:.1%} of the best possible ad "
-                              "profit: the ranking of users did not change, but its fixed cut-off now picks "
-                              "different people. Nobody raised an error.")
-    return Feedback(False, "use measure_output_change(world, 'churn_model', 'recalibrate') and read ads_ranker's "
-                           "share_before and share_after.")
+    if pair is None or not isinstance(pair[0], str) or not _is_number(pair[1]):
+        return Feedback(False, "give a pair: (change, pounds lost per 1,000 users), for example ('relabel', 120.0).")
+    change, loss = pair[0], abs(float(pair[1]))
+    losses = _losses(OTHER_SEED)
+    if change not in losses:
+        return Feedback(False, f"the changes are: {', '.join(losses)}.")
+    worst = max(losses, key=lambda c: (losses[c], c))
+    if change != worst:
+        return Feedback(False, f"'{change}' costs the ads ranker £{losses[change]:,.0f} per 1,000 users in this "
+                               "world; another change costs it more. Which change makes it act on more users, "
+                               "not fewer?")
+    if _close(loss, _losses(None)[worst], 1.0) and not _close(loss, losses[worst], 1.0):
+        return Feedback(False, "that is the demo's world (seed 2015); measure in build_world(42).")
+    if not _close(loss, losses[worst], 1.0):
+        return Feedback(False, f"'{worst}' is the right change; now measure its loss in £ per 1,000 users "
+                               "(value_before minus value_after).")
+    world = _world(OTHER_SEED)
+    beyond = ("more than all the profit it made" if _ads(world, worst).value_after < 0 else "most of its profit")
+    return Feedback(True, f"'{worst}' costs £{losses[worst]:,.0f} per 1,000 users here: {beyond}, because nearly "
+                          "every user now clears the old break-even and gets an ad that does not pay. A change that "
+                          "makes a reader stop (reformat) can only lose what it made.")
 
 
-def _stale_declaration():
-    from mldebt_lessons.shop.lineage import dataset, observed_reads, without_reads
-    world = _world()
-    events = without_reads(observed_reads(world), "homepage", dataset(world.graph, "churn_model")["name"])
-    return [(m, r) for m, a in _audit(events).items() for r in a.never_observed]
+def _judge_worst_change(prediction) -> str:
+    text = _text(prediction)
+    says_all = any(word in text for word in ("rescale", "everybody", "everyone", "all", "more"))
+    says_none = any(word in text for word in ("reformat", "nobody", "no one", "none", "fewer"))
+    verdict = ("you expected the change that makes it act on everybody; so it is" if says_all and not says_none else
+               "the worst is the rescale, which makes it act on nearly everybody")
+    return f"{verdict}: acting on nobody can lose at most the profit; acting on everybody can lose more than that."
 
 
-def _check_stale(answer) -> Feedback:
-    expected = _stale_declaration()
-    pair = _pair(answer)
-    if pair is None:
-        return Feedback(False, "give a pair: (model, reader).")
-    if pair in expected:
-        return Feedback(True, f"{pair[1]} is still declared as a reader of {pair[0]} but never reads it: a stale "
-                              "declaration. It costs less than an undeclared reader, but it makes every change "
-                              "look riskier than it is and hides who really depends on the model.")
-    if pair == ("churn_model", "ads_ranker"):
-        return Feedback(False, "that is the undeclared reader (seen, not declared). Look for the opposite: "
-                               "declared, never seen.")
-    return Feedback(False, "drop the homepage's reads of 'scores.churn_model' with without_reads, then look at "
-                           "never_observed in undeclared_readers.")
+# --- 03.3: tell everyone; what is left? ---
 
-
-def _told_everyone_costs():
+def _told_changes(seed):
     from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES
     from mldebt_lessons.lessons.undeclared_consumers.view import told_readers
-    told = told_readers(_world(), "churn_model", tell_undeclared=True)
-    costs = {}
-    for change in OUTPUT_CHANGES:
-        before, after = _ads_shares(change, told)
-        costs[change] = after - before
-    worst = min(costs, key=lambda c: (costs[c], c))
-    return worst, costs
+    world = _world(seed)
+    everyone = told_readers(world, "churn_model", tell_undeclared=True)
+    return {c: _ads(world, c, everyone).value_after - _ads(world, c, everyone).value_before for c in OUTPUT_CHANGES}
 
 
-def _check_declared_not_free(answer) -> Feedback:
-    worst, costs = _told_everyone_costs()
+def _check_told(answer) -> Feedback:
     pair = _pair(answer)
-    if pair is None or not isinstance(pair[0], str) or not _is_share(pair[1]):
-        return Feedback(False, "give a pair: (change, change in ads_ranker's share), for example ('rescale', 0.0).")
+    if pair is None or not isinstance(pair[0], str) or not _is_number(pair[1]):
+        return Feedback(False, "give a pair: (change, change in £ per 1,000 users), for example ('rescale', 0.0).")
     change, value = pair
-    if change not in costs:
-        return Feedback(False, f"the changes are: {', '.join(costs)}.")
-    if change != worst:
-        return Feedback(False, f"once told, ads_ranker's share moves by {costs[change]:+.1%} under '{change}'. "
-                               "Another change still costs it more.")
-    if not _close(value, costs[worst]):
-        return Feedback(False, f"'{worst}' is the right change; now give its measured change in share "
-                               "(after minus before, as a fraction).")
-    return Feedback(True, f"even when told, ads_ranker loses {-100 * costs[worst]:.1f} points of the best possible "
-                          f"under '{worst}': a new meaning is a real change, not a new format. Being told makes the cost "
-                          "visible and chosen, not zero.")
+    moves = _told_changes(OTHER_SEED)
+    if change not in moves:
+        return Feedback(False, f"the changes are: {', '.join(moves)}.")
+    if moves[change] == 0.0:
+        return Feedback(False, f"once told, '{change}' moves the ads ranker by exactly £0: a told reader can undo "
+                               "it. Which change can no reader undo?")
+    if not _close(value, moves[change], 1.0):
+        return Feedback(False, f"'{change}' is the change; now measure its effect in this world, after minus before, "
+                               "in £ per 1,000 users (a fall is negative).")
+    held = _saved("told_relabel_lowers_ads")
+    across = (f" Across worlds it lowers the outcome in {held[0]} of {held[1]} and raises it in the rest: a new "
+              "meaning is a real change, and being told lets the reader decide whether it still fits." if held else "")
+    moved = ("+" if moves[change] > 0 else "") + in_unit("GBP", moves[change])
+    return Feedback(True, f"told, only '{change}' still moves the ads ranker: by {moved} per 1,000 "
+                          f"users in this world. The other changes can be undone exactly; a new meaning cannot."
+                          + across)
 
 
-def _loop_inflations():
+def _judge_told(prediction) -> str:
+    text = _text(prediction)
+    guessed = "relabel" in text or "meaning" in text
+    return (("you expected the new meaning; " if guessed else "it is the relabel: ")
+            + "a rescale, a recalibration or a new format can be undone by a reader that knows about it, so each "
+              "moves a told reader by exactly zero; a new meaning cannot be undone.")
+
+
+# --- 03.4: write the nightly check ---
+
+def _expected_undeclared(declared, events):
+    from mldebt_lessons.lessons.undeclared_consumers.experiment import (
+        undeclared_readers,
+    )
+    return {m: sorted(a.undeclared) for m, a in undeclared_readers(declared, events).items() if a.undeclared}
+
+
+def _test_logs():
+    """(name, declared, events) for the checker: logs the learner's function has not seen."""
+    from mldebt_lessons.course.claims import SEEDS
+    from mldebt_lessons.lessons.undeclared_consumers.experiment import (
+        declared_consumers,
+        log_a_month_later,
+        log_with_changes,
+    )
+    from mldebt_lessons.shop.lineage import observed_reads
+    world = _world()
+    declared = declared_consumers(world.graph)
+    logs = [("the demo's log", declared, observed_reads(world)),
+            ("the log a month later", declared, log_a_month_later(world)),
+            ("an empty log", declared, [])]
+    logs += [(f"a log changed with seed {s}", declared, log_with_changes(_world(s), s)) for s in SEEDS[:3]]
+    everyone = {m: tuple(readers) + (("ads_ranker",) if m == "churn_model" else ()) for m, readers in declared.items()}
+    logs.append(("the demo's log, once ads_ranker is declared", everyone, observed_reads(world)))
+    return logs
+
+
+def _as_findings(result):
+    """A learner's result as {model: sorted readers}, models with none left out; None if it is not a dict of lists."""
+    if not isinstance(result, dict):
+        return None
+    out = {}
+    for model, readers in result.items():
+        if isinstance(readers, (str, bytes)) or not isinstance(readers, (list, tuple, set, frozenset)):
+            return None
+        if not all(isinstance(r, str) for r in readers):
+            return None
+        if readers:
+            out[model] = sorted(readers)
+    return out
+
+
+def _check_nightly(answer) -> Feedback:
+    if not callable(answer):
+        return Feedback(False, "put the function itself in `answer` (answer = undeclared), not its result.")
+    for name, declared, events in _test_logs():
+        try:
+            result = answer(copy.deepcopy(declared), copy.deepcopy(events))
+        except Exception as error:
+            return Feedback(False, f"on {name}, your function raised {type(error).__name__}: {error}.")
+        found, want = _as_findings(result), _expected_undeclared(declared, events)
+        if found is None:
+            return Feedback(False, f"on {name} it returned {type(result).__name__}; return a dict mapping each "
+                                   "model to a list of reader names.")
+        if found != want:
+            return Feedback(False, f"on {name} it found {found or 'nothing'}; the log shows {want or 'nothing'}.")
+    return Feedback(True, "it finds every undeclared reader on every test log, including ones it had never seen and "
+                          "a log where nothing is wrong. Run it each night on the platform's lineage events and fail "
+                          "the build on a finding: the debt stops growing unnoticed.")
+
+
+def _judge_nightly(prediction) -> str:
+    guess = _number_in(prediction)
+    head = f"you guessed {guess:g}; " if guess is not None else ""
+    return (head + "each changed log reports two undeclared pairs: ads_ranker, still undeclared, and the new team. "
+                   "The dropped read is a stale declaration, a different finding.")
+
+
+# --- 03.5: a gentler loop, run longer ---
+
+def _gentle_runs():
     from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import (
         simulate_hidden_loop,
     )
     world = _world()
-    return (simulate_hidden_loop(world)[-1].weight_inflation,
-            simulate_hidden_loop(world, ui_reads_prediction=False)[-1].weight_inflation)
+    return (simulate_hidden_loop(world, rounds=LONGER_ROUNDS, influence=GENTLE_INFLUENCE)[-1].weight_inflation,
+            simulate_hidden_loop(world, rounds=LONGER_ROUNDS, ui_reads_prediction=False)[-1].weight_inflation,
+            simulate_hidden_loop(world)[-1].weight_inflation)
 
 
 def _check_loop(answer) -> Feedback:
     pair = _pair(answer)
-    if pair is None or not all(_is_share(x) for x in pair):
+    if pair is None or not all(_is_number(x) for x in pair):
         return Feedback(False, "give a pair of numbers: (weight inflation with the loop, without it).")
-    loop, control = _loop_inflations()
+    loop, control, default = _gentle_runs()
     if _close(pair[0], loop, 0.005) and _close(pair[1], control, 0.005):
-        return Feedback(True, f"with the layout reading the prediction the weights grow {loop:.2f}x; without it, "
-                              f"{control:.2f}x (sampling noise). The model is learning its own influence.")
+        than = "less" if loop < default else "more"
+        return Feedback(True, f"with half the push, after more rounds, the weights grow {loop:.2f}×, {than} than the "
+                              f"demo's {default:.2f}× after fewer rounds; the control ends at {control:.2f}×. How far "
+                              "the loop drifts depends on how hard the layout pushes, not only on how long it runs.")
     if _close(pair[0], control, 0.005) and _close(pair[1], loop, 0.005):
         return Feedback(False, "you have them the wrong way round: the loop first, then the control.")
-    return Feedback(False, "read weight_inflation of the last round from simulate_hidden_loop(world) and from "
-                           "simulate_hidden_loop(world, ui_reads_prediction=False).")
+    if _close(pair[0], default, 0.005):
+        return Feedback(False, "that is the demo's setting; run the gentler, longer one the task asks for.")
+    return Feedback(False, "read weight_inflation of the last round of each run.")
+
+
+def _judge_loop(prediction) -> str:
+    loop, _, default = _gentle_runs()
+    text = _text(prediction)
+    said = ("above" if any(w in text for w in ("above", "more", "higher", "larger", "bigger")) else
+            "below" if any(w in text for w in ("below", "less", "lower", "smaller", "fewer")) else None)
+    truth = "below" if loop < default else "above"
+    head = f"you said {said}; it ends {truth}" if said else f"it ends {truth}"
+    why = ("more rounds did not make up for the weaker push" if loop < default else
+           "the extra rounds made up for the weaker push")
+    return f"{head} ({loop:.2f}× against {default:.2f}×): {why}."
 
 
 EXERCISES = (
     Exercise(
-        "03.1", "Find the undeclared reader",
-        "Compare who is declared to read each model with who the access log shows reading it. Which "
-        "(model, reader) pair is read but never declared? Put the pair in `answer`.",
-        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import declared_consumers, observed_reads, undeclared_readers`, then "
-        "`undeclared_readers(declared_consumers(world.graph), observed_reads(world))` gives one audit per model; "
-        "look at each audit's `undeclared` readers.",
-        """from mldebt_lessons.lessons.undeclared_consumers.experiment import declared_consumers, observed_reads, undeclared_readers
-from mldebt_lessons.shop.world import build_world
-
-world = build_world()
-audits = undeclared_readers(declared_consumers(world.graph), observed_reads(world))
-answer = next((model, reader) for model, audit in audits.items() for reader in audit.undeclared)
-""",
-        _check_find_reader),
-    Exercise(
-        "03.2", "Measure the silent loss",
-        "The retention team recalibrates churn_model (the ranking of users does not change) and tells its "
-        "declared consumers. Measure ads_ranker's outcome, as a share of the best possible, before and after. "
-        "Put the pair `(before, after)` in `answer`, as fractions.",
-        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import measure_output_change, outcome_of`, then "
-        "`measure_output_change(world, 'churn_model', 'recalibrate')` returns one outcome per consumer use, and "
-        "`outcome_of(outcomes, 'ads_ranker', 'churn_model')` picks the one you need.",
-        """from mldebt_lessons.lessons.undeclared_consumers.experiment import measure_output_change, outcome_of
-from mldebt_lessons.shop.world import build_world
-
-world = build_world()
-outcomes = measure_output_change(world, "churn_model", "recalibrate")
-ads = outcome_of(outcomes, "ads_ranker", "churn_model")
-answer = (ads.share_before, ads.share_after)
-""",
-        _check_silent_loss),
-    Exercise(
-        "03.3", "The stale declaration",
-        "The homepage team removes its discount banner, so the homepage stops reading churn_model's scores, "
-        "but nobody updates the declarations. Remove those reads from the access log and audit it again. "
-        "Which (model, reader) pair is now declared but never seen? Put it in `answer`.",
-        "`from mldebt_lessons.shop.lineage import observed_reads, without_reads` and "
-        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import declared_consumers, undeclared_readers`; then "
-        "`without_reads(observed_reads(world), 'homepage', 'scores.churn_model')` gives the new log. Audit it "
-        "with `undeclared_readers(declared_consumers(world.graph), log)`: the finding is in `never_observed`.",
-        """from mldebt_lessons.shop.lineage import without_reads
-from mldebt_lessons.lessons.undeclared_consumers.experiment import (declared_consumers, observed_reads,
+        "03.1", "Audit a month later",
+        "A month after the demo's log, some teams read different things, and nobody updated a declaration. "
+        "`log_a_month_later(world)` is one night of that log. Audit it, and put in `answer` a pair of lists: "
+        "`(undeclared, stale)`, the (model, reader) pairs that are read but never declared, then those declared "
+        "but never read.",
+        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import declared_consumers, log_a_month_later, "
+        "undeclared_readers`, then `undeclared_readers(declared_consumers(world.graph), log_a_month_later(world))` "
+        "gives one audit per model: collect `(model, reader)` from each audit's `undeclared`, then from its "
+        "`never_observed`.",
+        """from mldebt_lessons.lessons.undeclared_consumers.experiment import (declared_consumers, log_a_month_later,
     undeclared_readers)
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-log = without_reads(observed_reads(world), "homepage", "scores.churn_model")
-audits = undeclared_readers(declared_consumers(world.graph), log)
-answer = next((model, reader) for model, audit in audits.items() for reader in audit.never_observed)
+audits = undeclared_readers(declared_consumers(world.graph), log_a_month_later(world))
+undeclared = [(model, reader) for model, audit in audits.items() for reader in audit.undeclared]
+stale = [(model, reader) for model, audit in audits.items() for reader in audit.never_observed]
+answer = (undeclared, stale)
 """,
-        _check_stale),
+        _check_month_later,
+        predict="Before you audit: how many findings (undeclared plus stale) will the audit report, and is "
+                "ads_ranker still one of them?",
+        judge_prediction=_judge_month_later),
     Exercise(
-        "03.4", "Declared is not free",
-        "Now suppose the ads team had declared its read, so the retention team tells it too (in the explorer: "
-        "tick 'tell undeclared readers too'). Which of the changes in OUTPUT_CHANGES, made to churn_model, "
-        "still costs ads_ranker the most, and by how much? Put `(change, after minus before)` in `answer`, the "
-        "change in share as a fraction.",
+        "03.2", "The worst change, in another world",
+        f"The explorer shows one world (seed 2015). Take another, `build_world({OTHER_SEED})`, and the declared "
+        "readers told as usual: which change to churn_model costs the uninformed ads_ranker the most "
+        "ad profit, and how much? Put `(change, pounds lost per 1,000 users)` in `answer`.",
+        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, "
+        "outcome_of`; for each change in `OUTPUT_CHANGES`, `outcome_of(measure_output_change(world, 'churn_model', "
+        "change), 'ads_ranker', 'churn_model')` has `value_before` and `value_after`, in £ per 1,000 users.",
+        f"""from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, outcome_of
+from mldebt_lessons.shop.world import build_world
+
+world = build_world({OTHER_SEED})
+
+def ads_loss(change):
+    ads = outcome_of(measure_output_change(world, "churn_model", change), "ads_ranker", "churn_model")
+    return ads.value_before - ads.value_after
+
+worst = max(OUTPUT_CHANGES, key=ads_loss)
+answer = (worst, ads_loss(worst))
+""",
+        _check_worst_change,
+        predict="Name the change you expect to be worst. Which costs an uninformed reader more: a change that "
+                "makes it act on nobody, or one that makes it act on nearly everybody?",
+        judge_prediction=_judge_worst_change),
+    Exercise(
+        "03.3", "Tell everyone: what is left?",
+        f"Now the owner tells every reader the access log shows, the ads ranker included (in the explorer: tick "
+        f"'tell undeclared readers too'). In `build_world({OTHER_SEED})`, which change to churn_model still moves "
+        "the ads ranker's ad profit, and by how much? Put `(change, after minus before)` in `answer`, in £ per "
+        "1,000 users.",
         "`from mldebt_lessons.lessons.undeclared_consumers.view import told_readers` and "
-        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, outcome_of`; then "
-        "`told_readers(world, 'churn_model', tell_undeclared=True)` names everyone in the access log: pass it "
-        "as `told` to `measure_output_change(world, 'churn_model', change, told=...)` for each change in "
-        "`OUTPUT_CHANGES`, and read ads_ranker's outcome with `outcome_of`.",
-        """from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, outcome_of
+        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, "
+        "outcome_of`; `told_readers(world, 'churn_model', tell_undeclared=True)` names everyone in the access log: "
+        "pass it as `told` to `measure_output_change(world, 'churn_model', change, told=...)`.",
+        f"""from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, outcome_of
 from mldebt_lessons.lessons.undeclared_consumers.view import told_readers
 from mldebt_lessons.shop.world import build_world
 
-world = build_world()
+world = build_world({OTHER_SEED})
 everyone = told_readers(world, "churn_model", tell_undeclared=True)
 
-def ads_change(change):
-    outcomes = measure_output_change(world, "churn_model", change, told=everyone)
-    return outcome_of(outcomes, "ads_ranker", "churn_model").change
+def ads_move(change):
+    ads = outcome_of(measure_output_change(world, "churn_model", change, told=everyone), "ads_ranker", "churn_model")
+    return ads.value_after - ads.value_before
 
-worst = min(OUTPUT_CHANGES, key=lambda c: (ads_change(c), c))
-answer = (worst, ads_change(worst))
+moved = next(change for change in OUTPUT_CHANGES if ads_move(change) != 0.0)
+answer = (moved, ads_move(moved))
 """,
-        _check_declared_not_free),
+        _check_told,
+        predict="Once the ads ranker is told, which change can still move its profit, and why that one?",
+        judge_prediction=_judge_told),
     Exercise(
-        "03.5", "Close the hidden loop",
-        "The homepage, a declared reader of the recommender, starts a new use of its click prediction that "
-        "nobody declares: its layout module sizes the carousel by it, and the recommender is retrained on the "
-        "clicks that follow. Simulate the default number of rounds with the layout reading the prediction, and "
-        "the control where it does not. Put `(inflation with the loop, inflation without it)` in `answer`: "
+        "03.4", "Write the nightly check",
+        "Write the check a platform team runs every night: a function `undeclared(declared, events)` that takes "
+        "each model's declared readers (a dict, as `declared_consumers(world.graph)` gives it) and a list of "
+        "OpenLineage run events, and returns a dict mapping each model to the list of readers seen in the events "
+        "but never declared (leave out models with none). A dataset belongs to the job that lists it in `outputs`; "
+        "a job that lists it in `inputs` reads it. Put the function itself in `answer`: the checker runs it on logs "
+        "it has not seen, some drawn at random for several seeds.",
+        "Walk the events twice: first map each output dataset `(d['namespace'], d['name'])` to `e['job']['name']`; "
+        "then, for each input dataset a job reads, find its writer and add the job to that writer's readers. An "
+        "undeclared reader is one not in `declared.get(writer, ())`. To try it: "
+        "`from mldebt_lessons.lessons.undeclared_consumers.experiment import declared_consumers, log_a_month_later` "
+        "gives declarations, `declared_consumers(world.graph)`, and a log, `log_a_month_later(world)`.",
+        """from collections import defaultdict
+
+
+def undeclared(declared, events):
+    writer = {}
+    for event in events:
+        for d in event.get("outputs", []):
+            writer[(d["namespace"], d["name"])] = event["job"]["name"]
+    found = defaultdict(set)
+    for event in events:
+        job = event["job"]["name"]
+        for d in event.get("inputs", []):
+            model = writer.get((d["namespace"], d["name"]))
+            if model in declared and job != model and job not in declared[model]:
+                found[model].add(job)
+    return {model: sorted(readers) for model, readers in found.items()}
+
+
+answer = undeclared
+""",
+        _check_nightly,
+        predict="Each changed test log drops one declared read and adds one new team reading some model's scores. "
+                "How many undeclared (model, reader) pairs should your function report on such a log?",
+        judge_prediction=_judge_nightly),
+    Exercise(
+        "03.5", "A gentler loop, run longer",
+        "The demo's layout pushes with `DEFAULT_INFLUENCE` for the default number of rounds. Run a gentler "
+        f"layout, with half that push (`influence=DEFAULT_INFLUENCE / 2`), for longer (`rounds={LONGER_ROUNDS}`), "
+        "and its control (the layout ignores the prediction, same rounds). Put `(inflation with the loop, inflation without it)` in `answer`: "
         "each run's `weight_inflation` in its last round.",
-        "`from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import simulate_hidden_loop`; then `simulate_hidden_loop(world)` and "
-        "`simulate_hidden_loop(world, ui_reads_prediction=False)` each return one LoopRound per round: take "
-        "the last.",
-        """from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import simulate_hidden_loop
+        "`from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE, simulate_hidden_loop`; "
+        "then "
+        "`simulate_hidden_loop(world, rounds=..., influence=...)` and "
+        "`simulate_hidden_loop(world, rounds=..., ui_reads_prediction=False)` each return one LoopRound per round: "
+        "take the last.",
+        f"""from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE, simulate_hidden_loop
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-loop = simulate_hidden_loop(world)
-control = simulate_hidden_loop(world, ui_reads_prediction=False)
+loop = simulate_hidden_loop(world, rounds={LONGER_ROUNDS}, influence=DEFAULT_INFLUENCE / 2)
+control = simulate_hidden_loop(world, rounds={LONGER_ROUNDS}, ui_reads_prediction=False)
 answer = (loop[-1].weight_inflation, control[-1].weight_inflation)
 """,
-        _check_loop),
+        _check_loop,
+        predict="With half the push but more rounds, will the weights end above or below the demo's run?",
+        judge_prediction=_judge_loop),
 )
 
 # The right option sits at a different place in different questions (the quiz widget may shuffle too).
+# Options stay short, so each sits on one line beside its radio button on a narrow screen.
 QUIZ = (
     Question("What is an undeclared consumer?", (
-        Option("A model whose training data nobody documented.", False,
+        Option("A model whose training data and features nobody documented", False,
                "That is a data-dependency problem (§3 of the paper). An undeclared consumer sits downstream of "
                "the model, not upstream."),
-        Option("A system that reads a model's output, from a log, a table or a file, without the model's owner "
-               "knowing.", True,
+        Option("A system reading a model's output unknown to its owner", True,
                "The owner cannot warn it, test against it, or weigh its needs before a change."),
-        Option("A customer who ignores the model's recommendations.", False,
-               "Consumers here are systems that act on a model's output, not the people it is about."),
-        Option("A consumer that is declared but never actually reads the output.", False,
+        Option("A declared reader that has stopped reading the output", False,
                "That is the opposite finding, a stale declaration: declared, never seen. Wasteful, but nothing "
                "breaks silently because of it."),
+        Option("A customer who ignores the model's recommendations", False,
+               "Consumers here are systems that act on a model's output, not the people it is about."),
     )),
-    Question("The retention team rescales churn scores (the 'rescale' change) and tells its declared consumers. "
-             "Why does email_campaign lose nothing while ads_ranker ends up losing money?", (
-        Option("email_campaign reads a better model.", False,
-               "Both read the same churn_model; only what each knew about the change differs."),
-        Option("Rescaling changes the order of users, and only the ads ranker notices.", False,
-               "Rescaling multiplies every score by the same factor, which keeps the order exactly; that is why "
-               "the told consumers lose nothing."),
-        Option("The ads ranker crashed on the larger numbers.", False,
-               "Nothing crashed, and that is the danger: it kept running, and now shows an ad to more users "
-               "than before."),
-        Option("email_campaign was told: it undoes the rescale and keeps its campaign size. ads_ranker still "
-               "compares the score with its old break-even, so nearly every user now looks worth an ad.", True,
-               "The change is harmless to anyone who knows about it, and costly to anyone who does not."),
-    )),
-    Question("After the 'reformat' change, the ads ranker's profit fell to zero and no alert fired. Why?", (
-        Option("Its parser turned text it could not read into missing values, and treated a missing score as "
-               "zero: a silent default, no error.", True,
-               "Lenient parsing is common in glue code (for example pandas' to_numeric with errors='coerce'), "
-               "and it turns a broken contract into quiet wrong behaviour."),
-        Option("Ads became too expensive after the change.", False,
-               "The ad economics did not change; the ranker simply stopped selecting anyone."),
-        Option("A type check should have caught it, so this cannot happen in practice.", False,
-               "Type checks only guard interfaces someone declared. The ads ranker read a log nobody promised it."),
-        Option("The access log stopped recording the ads ranker's reads.", False,
-               "The log still shows the reads; that is exactly how the lesson finds the ads ranker."),
-    )),
+    Question("Predict: churn scores are rescaled to 0-100 and the declared readers are told. What happens to the "
+             "uninformed ads ranker's profit?", (
+        Option("Unchanged: the order of users is the same", False,
+               "The order is the same, which is why the told readers lose nothing. The ads ranker does not use the "
+               "order: it compares each score with a fixed break-even."),
+        Option("A loss: ads that no longer pay for themselves", True,
+               "Nearly every score now clears the old break-even, so it shows ads that do not pay. The claims "
+               "table shows this in every world measured."),
+        Option("It falls to zero: it cannot read the new numbers", False,
+               "It reads them fine: they are still numbers, just a hundred times larger. Zero is what a new text "
+               "format does."),
+        Option("It drops a little but stays a profit", False,
+               "A factor of a hundred is not a small error for a fixed rule: almost everyone now looks worth an "
+               "ad."),
+    ), measured=True),
+    Question("Predict: the scores are published as JSON text instead of numbers. What happens to the uninformed "
+             "ads ranker?", (
+        Option("A parse error stops it, so the team notices", False,
+               "Its lenient parser (like pandas' to_numeric with errors='coerce') turns text into missing values "
+               "and missing into zero: nothing raises."),
+        Option("Nothing changes: the score inside the text is the same", False,
+               "The score is inside the text, but the old parser does not look inside: it only reads numbers."),
+        Option("It shows no ad and makes exactly nothing, silently", True,
+               "Every score reads as zero, no user clears the break-even, and no alert fires. The claims table "
+               "shows exactly zero profit in every world measured."),
+        Option("It shows ads to everyone and makes a loss", False,
+               "That is what the rescale does. Text read as zero makes it act on nobody, not everybody."),
+    ), measured=True),
     Question("How can the churn model's owner find out, before shipping a change, that the ads ranker exists?", (
-        Option("Check the model's AUC after the change.", False,
+        Option("Check the model's AUC after the change", False,
                "For a rescale, a recalibration or a reformat the AUC does not move at all: the owner's own "
                "dashboards stay green while the ads ranker breaks."),
-        Option("Wait for the ads team to complain.", False,
-               "That is how it is usually found, after the loss. The lesson measured how large that loss is."),
-        Option("Compare the declared readers with the reads recorded in an access log, such as lineage run "
-               "events.", True,
+        Option("Compare declared readers with an access log", True,
                "Observed minus declared is visibility debt: readers nobody declared, like the ads ranker. "
                "Declared minus observed is a stale declaration: readers that no longer read."),
-        Option("Read the model's source code.", False,
+        Option("Read the model's own training and serving code", False,
                "The model's code says nothing about who reads its output. Only the readers' side, or the "
                "platform's access log, can tell."),
+        Option("Wait until the other teams report a problem", False,
+               "That is how it is usually found, after the loss. The lesson measured how large that loss can be."),
     )),
     Question("In the hidden loop, the recommender's AUC on its own logged clicks rose while its error against the "
-             "true click propensity grew. What is happening?", (
-        Option("The model really got better at predicting clicks.", False,
-               "Against the true propensity it got worse, round after round; only its own logs say otherwise."),
-        Option("It is random noise from redrawing clicks each round.", False,
-               "The control redraws clicks the same way, with the same seeds, and shows no such drift."),
-        Option("Users' tastes changed during the rounds.", False,
-               "The true propensities are fixed in the simulation; only the layout's push changes."),
-        Option("The layout made users the model scores high click more, so the log confirms the model: it is "
-               "learning its own influence.", True,
-               "The 2014 paper's point: a use of the output that nobody declared closes a loop the model's "
-               "owners cannot see. Here the reader, the homepage, was even declared; its new use was not."),
+             "true click chances grew. Why?", (
+        Option("The model really got better at predicting clicks", False,
+               "Against the true click chances it ended worse than it started, in every world measured; only its "
+               "own logs say otherwise."),
+        Option("Noise from redrawing the clicks each round", False,
+               "The control redraws clicks the same way, with the same seeds, and its error stays below the loop's "
+               "in every round."),
+        Option("The layout made its high scorers click more", True,
+               "So the log confirms the model: it is learning its own influence. The 2014 paper's point: a use of "
+               "the output that nobody declared closes a loop the owners cannot see."),
+        Option("The users' tastes changed during the rounds", False,
+               "The true click chances are fixed in the simulation; only the layout's push changes."),
     )),
     Question("A rescale of ltv_model changes no consumer's outcome at all. What does that control show?", (
-        Option("That ltv_model is more robust than churn_model.", False,
+        Option("That ltv_model is sturdier than churn_model", False,
                "Both were rescaled the same way. The difference is who reads them and whether they were told."),
-        Option("That the ads ranker's loss comes from not being told, not from the change itself: the same kind "
-               "of change is harmless when every reader is declared.", True,
-               "The control separates the cost of the change from the cost of invisibility."),
-        Option("That rescaling is always safe.", False,
+        Option("That rescaling a model's output is always safe", False,
                "Applied to churn_model, it turned the ads ranker's profit into a loss."),
-        Option("That the measurement is broken, since a change should always show an effect.", False,
+        Option("The ads ranker's loss comes from not being told", True,
+               "The control separates the cost of the change from the cost of invisibility: the same kind of "
+               "change is harmless when every reader is known and told."),
+        Option("That the measurement is broken: changes must show", False,
                "A change that keeps the ranking and reaches only informed readers should show no loss; a control "
                "that moved would be the worrying result."),
     )),
+    Question("Once the ads team declares its read and is told of every change, which change can still move its "
+             "profit?", (
+        Option("The relabel: a new meaning cannot be undone", True,
+               "A told reader can undo a rescale, a recalibration or a new format exactly; no reader can undo a "
+               "change of meaning. Being told makes that cost visible and chosen, not zero."),
+        Option("None: being told makes every change harmless", False,
+               "Told readers lose exactly nothing under the changes that keep the ranking, but a new meaning "
+               "still moves them, up or down."),
+        Option("The rescale: larger numbers still trip its rule", False,
+               "A told reader divides by a hundred first; its outcome moves by exactly zero."),
+        Option("The reformat: parsing text costs it some users", False,
+               "A told reader parses the new records and gets back exactly the same scores."),
+    )),
     Question("Which remedy does the paper suggest for undeclared consumers?", (
-        Option("Stop logging predictions.", False,
+        Option("Stop logging the models' predictions at all", False,
                "Logs are useful and other teams need outputs; the problem is reads nobody knows about."),
-        Option("Never change a model once it is in production.", False,
-               "Models must change; the point is that the owner can tell everyone who depends on it."),
-        Option("Restrict access to a model's outputs and agree service levels with each consumer, so every "
-               "reader is known and can be told.", True,
-               "Access control makes reads visible; agreements make changes negotiable."),
-        Option("Retrain every model more often.", False,
-               "Retraining does not tell anyone anything, and with a hidden loop each retraining makes the "
-               "drift worse."),
+        Option("Never change a model once it serves production traffic", False,
+               "Models must change; the point is that the owner can tell everyone who depends on them."),
+        Option("Access control and agreements with each reader", True,
+               "Access control makes every read visible; agreements (SLAs) say what each reader uses the output "
+               "for, so a change can be negotiated."),
+        Option("Retrain every model much more often than now", False,
+               "Retraining tells nobody anything, and with a hidden loop retraining is what feeds the drift."),
     )),
 )
 
@@ -388,19 +613,20 @@ LESSON = Lesson(
     key_points=(
         "Anyone who can read a model's output can come to depend on it; if they do not declare it, the owner "
         "cannot tell them about a change.",
-        "Changes that are harmless to informed readers (a rescale, a recalibration, a new format) can cost an "
-        "uninformed one much of its value, all of it, or more, silently: lenient parsing and fixed cut-offs turn "
-        "a broken contract into wrong decisions.",
-        "A change of meaning (relabel) moves informed readers' outcomes too, up or down; being told makes that "
-        "change visible and chosen.",
+        "Changes that are harmless to informed readers (a rescale, a new format) can cost an uninformed one all "
+        "of its value, or more than all of it, silently; a recalibration silently changes whom it acts on. "
+        "Lenient parsing and fixed cut-offs turn a broken contract into wrong decisions.",
+        "A change of meaning (relabel) moves informed readers' outcomes too, up in some worlds and down in others; "
+        "being told makes that change visible and chosen.",
         "Detect visibility debt by comparing declared readers with an access log of real reads (lineage events): "
         "observed but not declared is visibility debt; declared but never seen is a stale declaration.",
         "A use of a model's output that nobody declared, and that changes what users do, can close a hidden "
-        "feedback loop: the model learns its own influence, its own logged metrics improve, and its distance from "
-        "the truth grows. Lineage records who reads, not what for, so an access-log audit cannot see it.",
-        "Measure with a control: a change to a model with no undeclared reader breaks nothing silently (every "
-        "reader is told; only a change of meaning moves an outcome, and the reader knows why); a loop the layout "
-        "does not feed does not drift.",
+        "feedback loop: the model learns its own influence, its own logged metrics improve, and by the last round "
+        "it is further from the truth than it started (not necessarily worse in every single round). Lineage "
+        "records who reads, not what for, so an access-log audit cannot see it.",
+        "Measure with a control: uses of a model that did not change move by exactly zero; a change to a model "
+        "with no undeclared reader breaks nothing silently (every reader is told; only a change of meaning moves "
+        "an outcome, and the reader knows why); a layout that pushes nothing gives exactly the no-loop run.",
         "Remedies: access control on outputs, agreements (SLAs) with every consumer that say what each uses "
         "the output for, versioned outputs, and lineage that records who reads what.",
     ),

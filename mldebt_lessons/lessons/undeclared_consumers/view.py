@@ -19,8 +19,10 @@ from mldebt_lessons.course.tables import MUTED, rows_html
 from mldebt_lessons.lessons.undeclared_consumers.experiment import (
     CHANGEABLE_MODELS,
     OUTPUT_CHANGES,
+    TABLE_NOTE,
     ConsumerOutcome,
     declared_consumers,
+    in_unit,
     measure_output_change,
     outcomes_table,
     undeclared_readers,
@@ -77,7 +79,7 @@ def silent_fill(change: float) -> str:
 
 def _note(o: ConsumerOutcome) -> str:
     who = "told" if o.told else "NOT told"
-    return f"{who}: {100 * o.share_before:.1f}% -> {100 * o.share_after:.1f}%"
+    return f"{who}: {in_unit(o.unit, o.value_before)} -> {in_unit(o.unit, o.value_after)}"
 
 
 @functools.lru_cache(maxsize=128)
@@ -106,11 +108,12 @@ def change_summary(world: World, model: str, change: str, outcomes: list[Consume
     if told:
         noun = "consumer was" if len(told) == 1 else "consumers were"
         parts.append(f"{len(told)} {noun} told and adapted ("
-                     + ", ".join(f"{o.consumer} {100 * o.change:+.1f} pts" for o in told) + ").")
+                     + ", ".join(f"{o.consumer}: {o.measure} {in_unit(o.unit, o.value_before)} -> "
+                                 f"{in_unit(o.unit, o.value_after)}" for o in told) + " per 1,000 users).")
     for o in silent:
-        parts.append(f"{o.consumer} was not told: its {o.measure} went from {100 * o.share_before:.1f}% to "
-                     f"{100 * o.share_after:.1f}% of the best possible ({o.unit}: {o.value_before:,.1f} -> "
-                     f"{o.value_after:,.1f}), and nothing raised an error.")
+        parts.append(f"{o.consumer} was not told: its {o.measure} went from {in_unit(o.unit, o.value_before)} to "
+                     f"{in_unit(o.unit, o.value_after)} per 1,000 users (a perfect ranking would make "
+                     f"{in_unit(o.unit, o.best_after)}), and nothing raised an error.")
     if not silent:
         parts.append(f"Nobody else reads {model}, so nothing broke silently.")
     undeclared = undeclared_readers(declared_consumers(world.graph), observed_reads(world, days=1))[model].undeclared
@@ -177,50 +180,60 @@ def consumer_picture(world: World, model: str = "churn_model", change: str = "re
 
 
 def outcomes_html(rows: list[dict]) -> str:
-    """A small HTML table: undeclared rows in bold vermillion, control rows (another model) in grey."""
+    """A small HTML table: readers not told in bold vermillion, control rows (another model) in grey, and
+    under it what the cells mean.
+    """
     def style(row):
-        if row["after the change"].startswith("control:"):
+        if row["told?"] == "control":
             return MUTED
-        return f"color:{SILENT_COLOUR};font-weight:bold" if row["declared?"] == "NO" else ""
-    return rows_html(rows, style)
+        return f"color:{SILENT_COLOUR};font-weight:bold" if row["told?"].startswith("NO") else ""
+    if not rows:
+        return ""
+    return f"{rows_html(rows, style)}<p style='font-size:smaller;max-width:46em'>{TABLE_NOTE}</p>"
 
 
-# The loop chart's panels: (LoopRound field, panel title, number format), left to right.
+# The loop chart's panels: (LoopRound field, panel title, number format, scale), top to bottom.
 LOOP_PANELS = (
-    ("weight_inflation", "weights, as a multiple of round 0's", "{:.2f}x"),
-    ("mean_abs_error", "mean gap to the true click chance", "{:.3f}"),
-    ("logged_auc", "AUC on its own logged clicks", "{:.3f}"),
+    ("weight_inflation", "weights, as a multiple of round 0's", "{:.2f}×", 1),
+    ("mean_abs_error", "error vs true click chance, in points", "{:.1f} pts", 100),
+    ("logged_auc", "AUC on its own logged clicks (0.5 = coin toss)", "{:.3f}", 1),
 )
 LOOP_RUNS = ("loop: layout reads the prediction", "control: layout ignores it")
 
 
+CHART_FONT = 12  # points: at least 12 px on screen at a 1024-px-wide window
+
+
 def loop_chart(loop, control):
-    """Three panels, round by round, loop against control: weight growth, error against the truth, and
-    the AUC the owners' dashboard shows (on the logged clicks)."""
+    """Three panels, one above the other, round by round, loop against control: weight growth, error
+    against the truth, and the AUC the owners' dashboard shows (on the logged clicks)."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(LOOP_PANELS), figsize=(12, 3.4), layout="constrained")
+    fig, axes = plt.subplots(len(LOOP_PANELS), 1, figsize=(7.5, 8.2), sharex=True, layout="constrained")
     rounds = [r.round for r in loop]
-    for ax, (field, title, fmt) in zip(axes, LOOP_PANELS):
+    for ax, (field, title, fmt, scale) in zip(axes, LOOP_PANELS):
         for runs, name, colour, marker in ((loop, LOOP_RUNS[0], SILENT_COLOUR, "o"),
                                            (control, LOOP_RUNS[1], OKABE_ITO["blue"], "s")):
-            values = [getattr(r, field) for r in runs]
+            values = [scale * getattr(r, field) for r in runs]
             ax.plot(rounds, values, marker=marker, color=colour, label=name)
             ax.annotate(fmt.format(values[-1]), (rounds[-1], values[-1]), textcoords="offset points",
-                        xytext=(6, 0), va="center", fontsize=9, color=colour)
-        ax.set_xlabel("round of retraining")
-        ax.set_title(title, loc="left", fontsize=10)
+                        xytext=(8, 0), va="center", fontsize=CHART_FONT, color=colour)
+        ax.set_title(title, loc="left", fontsize=CHART_FONT + 1)
+        ax.tick_params(labelsize=CHART_FONT)
         ax.set_xticks(rounds)
+        ax.set_xlim(rounds[0] - 0.2, rounds[-1] + 1.0)  # room for the end labels
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
+    axes[-1].set_xlabel("round of retraining", fontsize=CHART_FONT)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper left", ncols=2, frameon=False,
+               fontsize=CHART_FONT)
     return fig
 
 
 def loop_chart_text(loop, control) -> str:
-    """What the loop chart shows, in words: each panel's first and last value for both runs."""
-    lines = [f"The chart, rounds {loop[0].round} to {loop[-1].round} ({'; '.join(LOOP_RUNS)}):"]
-    for field, title, fmt in LOOP_PANELS:
-        ends = [f"{name} {fmt.format(getattr(runs[0], field))} -> {fmt.format(getattr(runs[-1], field))}"
+    """What the loop chart shows, in words: each panel's first and last value for both runs, in short lines."""
+    lines = [f"The chart, rounds {loop[0].round} to {loop[-1].round}:"]
+    for field, title, fmt, scale in LOOP_PANELS:
+        ends = [f"{name} {fmt.format(scale * getattr(runs[0], field))} -> {fmt.format(scale * getattr(runs[-1], field))}"
                 for name, runs in (("loop", loop), ("control", control))]
-        lines.append(f"  {title}: " + "; ".join(ends))
+        lines += [f"  {title}:", "    " + "; ".join(ends)]
     return "\n".join(lines)

@@ -46,7 +46,7 @@ LEGEND = (f"<span style='background:{CHANGED_FILL};padding:0 6px'>yellow</span> 
           f"and adapted; <span style='background:{blend(SILENT_COLOUR, 0.4)};padding:0 6px'>pale</span> to "
           f"<span style='background:{SILENT_COLOUR};color:white;padding:0 6px'>dark vermillion</span> a consumer "
           "that was not told, darker for a bigger loss. Dashed arrow: a read nobody declared. Each box's note "
-          "gives its outcome before -> after, as a share of the best possible.")
+          "gives its outcome per 1,000 users, before -> after, in its own unit (£ or people reached).")
 
 
 TELL_LABEL = "tell undeclared readers too"
