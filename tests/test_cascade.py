@@ -6,7 +6,6 @@ import time
 import numpy as np
 import pytest
 
-from mldebt_lessons.course.claims import SEEDS, measure_claims
 from mldebt_lessons.errors import CourseInputError
 from mldebt_lessons.lessons.correction_cascades.claims import CLAIMS
 from mldebt_lessons.lessons.correction_cascades.experiment import (
@@ -51,9 +50,9 @@ def test_model_chains_finds_a_deeper_chain_and_nothing_without_one():
     assert model_chains(g) == []
 
 
-def test_every_headline_claim_holds_in_ten_worlds():
+def test_every_headline_claim_holds_in_all_20_worlds(claims_sweep):
     """The lesson's sentences, measured across worlds instead of frozen at one seed."""
-    results = measure_claims({"02": CLAIMS}, seeds=SEEDS[:10])
+    results = [r for r in claims_sweep[0] if r.lesson == "02"]  # measured once per session
     failing = [(r.claim, r.holds_at) for r in results if r.headline and r.holds_at != r.seeds]
     assert not failing, failing
 
@@ -75,15 +74,18 @@ def test_each_remedy_wiring_is_what_it_says(world):
     assert UNWEIGHTED_REMEDY not in ARCHITECTURES  # not in the demo: an exercise asks about it
 
 
-def test_fit_weighted_with_no_weights_is_an_ordinary_fit(world):
-    from mldebt_lessons.lessons.correction_cascades.experiment import _fit_weighted
+@pytest.mark.parametrize("name", ["fraud_model", "churn_model", "ltv_model"])
+def test_a_fit_with_equal_sample_weights_is_an_ordinary_fit(world, name):
+    """ShopModel.fit passes sample weights to trees, to a pipeline's last step, and to a ridge alike."""
     from mldebt_lessons.shop.models import ShopModel, model_spec
-    spec = model_spec("fraud_model")
-    y = world.labels["fraud"][world.train_rows]
+    spec = model_spec(name)
+    y = world.labels[spec.label][world.train_rows]
     plain = ShopModel(spec, world.seed).fit(world.train_table, y).predict_score(world.test_table)
-    unweighted = _fit_weighted(spec, world.seed, world.train_table, y, None).predict_score(world.test_table)
-    ones = _fit_weighted(spec, world.seed, world.train_table, y, np.ones(len(y))).predict_score(world.test_table)
-    assert np.array_equal(plain, unweighted) and np.allclose(plain, ones)
+    ones = ShopModel(spec, world.seed).fit(world.train_table, y, np.ones(len(y))).predict_score(world.test_table)
+    assert np.allclose(plain, ones)
+    uneven = np.where(np.arange(len(y)) % 2 == 0, 1.0, 3.0)
+    weighted = ShopModel(spec, world.seed).fit(world.train_table, y, uneven).predict_score(world.test_table)
+    assert not np.allclose(plain, weighted)  # the weights really reach the estimator
 
 
 def test_a_separate_spanish_model_is_untouched_by_any_change_to_fraud_model(world):
@@ -196,7 +198,13 @@ def test_the_chart_has_big_text_and_no_overlapping_labels(world):
     fig.canvas.draw()
     texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text() and t.get_visible()]
     assert min(t.get_fontsize() for t in texts) >= 12
-    assert fig.get_size_inches()[0] <= 8
+    # Shown at its own size in a notebook's 592-px output area at 1024 px: saved as the inline backend saves it.
+    import io
+
+    from PIL import Image
+    saved = io.BytesIO()
+    fig.savefig(saved, format="png", bbox_inches="tight", dpi=100)
+    assert Image.open(saved).size[0] <= 580
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in texts]
     overlaps = [(a.get_text(), b.get_text()) for i, a in enumerate(texts) for j, b in enumerate(texts)

@@ -8,13 +8,12 @@ two checks: every headline claim holds in all 20 worlds, and each lesson's saved
 
 import json
 import math
-import time
 from dataclasses import replace
 
 import pytest
 
 import mldebt_lessons.course.claims as claims_module
-import mldebt_lessons.lessons as lessons
+from mldebt_lessons import lessons
 from mldebt_lessons.cli import main
 from mldebt_lessons.course.claims import (
     SEEDS,
@@ -38,25 +37,9 @@ def run(capsys, *args):
 
 
 @pytest.fixture(scope="session")
-def sweep():
-    """Every claim of every lesson, measured once in all 20 worlds (both cores); and what it cost.
-
-    The cost is the processor time of this process and its workers, spread over two cores: what the
-    sweep takes on an idle 2-core machine, whatever else shares the machine while the tests run.
-    """
-    started, cpu = time.perf_counter(), cpu_seconds()
-    results = measure_claims(dict(CLAIMS), seeds=SEEDS)
-    return results, {"wall": time.perf_counter() - started, "on two idle cores": (cpu_seconds() - cpu) / 2}
-
-
-def cpu_seconds() -> float:
-    """Processor time used so far by this process and by its finished child processes."""
-    try:
-        import resource
-    except ImportError:  # Windows: no child times; the wall clock will have to do
-        return 2 * time.perf_counter()
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+def sweep(claims_sweep):
+    """The session's one 20-world sweep of every lesson (tests/conftest.py)."""
+    return claims_sweep
 
 
 # Small claims of this test file's own, cheap and world-dependent, to drive the machinery whatever
@@ -259,3 +242,14 @@ def test_save_writes_each_lesson_s_results_beside_it(registry, monkeypatch, tmp_
     assert run(capsys, "claims", "--seeds", "2", "--save")[0] == 0
     assert [r.claim for r in load_results(tmp_path / "01" / "claims.json")] == ["churn_is_common"]
     assert load_results(tmp_path / "02" / "claims.json")[0].verdicts == (True, False)
+
+
+def test_without_fork_workers_find_claims_in_their_module_and_others_are_measured_here(sweep, monkeypatch):
+    """As on macOS: lesson claims are found again by module and name; a claim of this file runs here."""
+    monkeypatch.setattr(claims_module, "_can_fork", lambda: False)
+    lesson_id, declared = next(((i, cs) for i, cs in CLAIMS.items() if cs), ("01", ()))
+    mine = measure_claims({lesson_id: declared[:1], "00": [ONLY_IN_2015]}, seeds=SEEDS[:2], workers=2)
+    assert mine[-1].verdicts == (True, False)
+    if declared:
+        first = next(r for r in sweep[0] if (r.lesson, r.claim) == (lesson_id, declared[0].name))
+        assert mine[0].values == first.values[:2]

@@ -97,7 +97,7 @@ def test_at_least_3_exercises_each_predict_then_measure(course_map, lesson_id):
 def test_one_exercise_asks_for_a_function_that_pays_the_debt_down(lesson_id):
     """Its solution defines a function and leaves it in `answer` (the checker runs it at several seeds)."""
     for exercise in LESSONS[lesson_id].exercises:
-        if not re.search(r"^\s*def \w+\(", exercise.solution, flags=re.M):
+        if not re.search(r"^\s*def \w+\(", exercise.solution, flags=re.MULTILINE):
             continue
         namespace: dict = {}
         exec(compile(exercise.solution, f"<solution {exercise.id}>", "exec"), namespace)
@@ -123,7 +123,7 @@ def stored_texts(notebook: Path):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_outputs_never_show_a_hint(notebook):
     shown = [f"cell {n}: ...{text[max(0, m.start() - 60):m.end() + 40]!r}..."
-             for n, text in stored_texts(notebook) for m in re.finditer("hint:", text, flags=re.I)]
+             for n, text in stored_texts(notebook) for m in re.finditer("hint:", text, flags=re.IGNORECASE)]
     assert not shown, f"{notebook.name} shows hints when run top to bottom:\n" + "\n".join(shown[:10])
 
 

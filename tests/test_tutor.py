@@ -3,11 +3,16 @@ claims) and the quiz-me prompt, and `mldebt prompt` that prints them."""
 
 import pytest
 
-import mldebt_lessons.lessons as lessons
+from mldebt_lessons import lessons
 from mldebt_lessons.cli import main
 from mldebt_lessons.course.claims import ClaimResult, robustness_text
 from mldebt_lessons.course.quiz import Quiz, display_order
-from mldebt_lessons.course.tutor import models_summary, quiz_prompt, tutor_prompt, world_summary
+from mldebt_lessons.course.tutor import (
+    models_summary,
+    quiz_prompt,
+    tutor_prompt,
+    world_summary,
+)
 from mldebt_lessons.lessons import LESSONS, get_lesson, saved_claims
 from mldebt_lessons.shop.world import build_world
 

@@ -30,6 +30,7 @@ import json
 import math
 import os
 import statistics
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ UNITS = {  # how an effect is printed, by its unit
     "auc": lambda v: f"{v:+.3f}",
     "ratio": lambda v: f"{v:.2f}×",
     "count": lambda v: f"{v:g}",
-    "pounds": lambda v: f"£{v:,.0f}",
+    "pounds": lambda v: f"{'-' if v < 0 else ''}£{abs(v):,.0f}",
     "number": lambda v: f"{v:.3g}",
 }
 
@@ -140,6 +141,7 @@ def _one_thread():
 
 
 def _start_worker() -> None:
+    from mldebt_lessons.shop.world import build_world  # noqa: F401  loads the numerical libraries to limit
     _one_thread()  # for the worker's whole life
 
 
@@ -155,17 +157,22 @@ def _measure_registered(seed: int, where: tuple[tuple[str, str], ...]) -> list[t
 
 def _home_module(claim: Claim) -> str | None:
     """The module whose ``CLAIMS`` holds this very claim (found from its measure function), if any."""
-    import sys
     module = getattr(claim.measure, "__module__", None)
     declared = getattr(sys.modules.get(module), "CLAIMS", ())
     return module if any(c is claim for c in declared) else None
+
+
+def _can_fork() -> bool:
+    """Fork only on Linux: elsewhere (macOS) forking a process that has loaded system frameworks can crash."""
+    import multiprocessing
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def measure_claims(claims: dict[str, list[Claim]], seeds=SEEDS, workers: int | None = None) -> list[ClaimResult]:
     """Measure every claim (by lesson id) at every seed, one world at a time, on ``workers`` processes.
 
     Each world is built once, by one worker, and every claim is measured in it. Workers are forked
-    (where the system can fork), so they start at once and any claim will do; elsewhere they find
+    (on Linux), so they start at once and any claim will do, a lambda included; elsewhere they find
     claims again in their module's ``CLAIMS``, and other claims are measured here. The results do not
     depend on the number of workers.
     """
@@ -177,7 +184,7 @@ def measure_claims(claims: dict[str, list[Claim]], seeds=SEEDS, workers: int | N
     order = [(lesson, c) for lesson, cs in claims.items() for c in cs]
     seeds = tuple(int(s) for s in seeds)
     workers = 1 if not order else min(workers or os.cpu_count() or 1, len(seeds)) or 1
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = _can_fork()
     if not seeds:
         raise ValueError("measure_claims needs at least one seed")
     if workers > 1 and not fork and not all(_home_module(c) for _, c in order):

@@ -81,8 +81,12 @@ def quiz_summary(lesson: Lesson, quiz) -> list[str]:
 
     >>> from mldebt_lessons.lessons import get_lesson
     >>> from mldebt_lessons.course.quiz import Quiz
-    >>> quiz_summary(get_lesson("01"), Quiz(get_lesson("01")))
-    ['My quiz: not attempted yet (0 of 6 questions answered).']
+    >>> quiz = Quiz(get_lesson("01"))
+    >>> quiz_summary(get_lesson("01"), quiz)[0].startswith("My quiz: not attempted yet (0 of ")
+    True
+    >>> quiz.answer(0, [option.correct for option in quiz.lesson.quiz[0].options].index(True))
+    >>> quiz_summary(get_lesson("01"), quiz)[0].endswith("questions I answered. I missed none.")
+    True
     """
     right, total = quiz.score()
     answered = quiz.answered()

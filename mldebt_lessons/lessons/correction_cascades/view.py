@@ -128,6 +128,16 @@ def result_rows(base: CascadeResult, new: CascadeResult) -> list[dict]:
                 new.queue_caught, True)]
 
 
+def result_lines(rows: list[dict]) -> str:
+    """:func:`result_rows` as short lines of text, one a measure (for a tutor prompt: a fixed-width
+    table of these long measure names would wrap in a notebook, and read as garbled columns).
+
+    >>> print(result_lines([{"measure": "home AUC", "before": "0.748", "after": "0.791", "change": "+0.043"}]))
+    - home AUC: 0.748 -> 0.791 (+0.043)
+    """
+    return "\n".join(f"- {r['measure']}: {r['before']} -> {r['after']} ({r['change']})" for r in rows)
+
+
 def cascade_summary(base: CascadeResult, new: CascadeResult) -> str:
     """One sentence on what the improvement did, naming the deadlock when it happens."""
     home_up = new.home_auc > base.home_auc + 0.0005
@@ -151,6 +161,7 @@ CHART_LABELS = {  # short, two-line names for the chart's rows
     "separate": "remedy 2: Spain's\nown model",
 }
 CHART_FONT = 12  # points; every text of the chart at least this (readable on a projector)
+CHART_WIDTH = 5.6  # inches: 560 px at 100 dpi, inside a notebook's 592-px output area at 1024 px
 
 
 def cascade_chart(world, improvement: str = "feature"):
@@ -166,7 +177,7 @@ def cascade_chart(world, improvement: str = "feature"):
     names = list(ARCHITECTURES)
     before = [100 * measure_cascade(world, "none", a).spain_caught for a in names]
     after = [100 * measure_cascade(world, improvement, a).spain_caught for a in names]
-    fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH, 4.6), layout="constrained")
     height = 0.38
     ys = [-y for y in range(len(names))]  # first wiring on top
     for offset, values, colour, label in ((-0.5, before, "#BBBBBB", "before the improvement"),

@@ -7,7 +7,7 @@ import ipywidgets as w
 
 from mldebt_lessons.course.drawing import GraphPicture, blend
 from mldebt_lessons.course.explorer import OKABE_ITO_BLUE, Explorer
-from mldebt_lessons.course.tables import rows_html, rows_text
+from mldebt_lessons.course.tables import rows_html
 from mldebt_lessons.lessons.entanglement_cace.view import EFFECT_COLOUR
 from mldebt_lessons.shop.world import World, build_world
 
@@ -71,9 +71,10 @@ class CascadeExplorer(Explorer, w.VBox):
             ARCHITECTURES,
             IMPROVEMENTS,
         )
+        from mldebt_lessons.lessons.correction_cascades.view import result_lines
         view = self.view
         return (f"Improvement: {IMPROVEMENTS[self.improvement.value]}\n"
-                f"Wiring: {ARCHITECTURES[self.architecture.value]}\n{view.summary}\n{rows_text(view.rows)}")
+                f"Wiring: {ARCHITECTURES[self.architecture.value]}\n{view.summary}\n{result_lines(view.rows)}")
 
 
 def cascade_view_for(world: World, improvement: str, architecture: str):

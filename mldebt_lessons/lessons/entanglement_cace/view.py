@@ -32,6 +32,7 @@ from mldebt_lessons.shop.world import World
 EFFECT_COLOUR = OKABE_ITO["vermillion"]
 FULL_EFFECT = 0.5  # a flip share at or above this gets the darkest fill
 CHART_PX = 12  # the smallest text of a chart, in points: at 100% zoom at least 12 px on screen
+CHART_WIDTH = 5.6  # inches: 560 px at 100 dpi, inside a notebook's 592-px output area at 1024 px
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def flips_by_change(world, target: str, model: str):
     """Bar chart: share of ``model``'s decisions flipped by each change to ``target``, in both modes,
     beside the model's noise floor. Horizontal bars, so every label has room (text at least 12 points)."""
     changes = [c for c in changes_of(target) if not c.startswith("add ")]
-    fig, ax = plt.subplots(figsize=(8, 0.55 + 0.62 * len(changes)))
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH, 1.6 + 0.62 * len(changes)), layout="constrained")
     height = 0.38
     colours = {"serving": OKABE_ITO["vermillion"], "retrained": OKABE_ITO["blue"]}
     floor = 0.0
@@ -161,11 +162,11 @@ def flips_by_change(world, target: str, model: str):
     ax.tick_params(axis="x", labelsize=CHART_PX)
     ax.set_xlabel("decisions flipped (%)", fontsize=CHART_PX)
     ax.set_xlim(0, 100)
-    ax.set_title(f"{model}: what each change to {target} does", loc="left", fontsize=CHART_PX + 1)
-    ax.legend(frameon=False, fontsize=CHART_PX, loc="lower right")
+    ax.set_title(f"{model}: what each change\nto {target} does", loc="left", fontsize=CHART_PX + 1)
+    # Below the chart, not on it: at 580 px a legend inside would sit on the bars.
+    fig.legend(frameon=False, fontsize=CHART_PX, loc="outside lower center", ncols=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
     return fig
 
 

@@ -36,14 +36,22 @@ def course_rows() -> list[dict]:
 
 
 def course_map_html() -> str:
-    """The course map as an HTML table (what the start notebook shows)."""
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>"
-                   for h in ("notebook", "paper", "minutes", "lesson", "audit patterns it teaches"))
+    """The course map as an HTML table (what the start notebook shows).
+
+    Narrow enough for a notebook at 1024 px with the file browser open: four short columns, and
+    under each lesson's title a link to its notebook and the audit patterns it teaches.
+    """
+    from mldebt_lessons.course.tables import CELL_STYLE, TABLE_STYLE
+    short = CELL_STYLE + ";white-space:nowrap"
+    head = "".join(f"<th style='{short}'>{h}</th>" for h in ("", "lesson", "paper", "minutes"))
     body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left;padding:2px 8px'>{html.escape(str(v))}</td>" for v in
-                         (row["notebook"], row["section"], row["minutes"], row["title"], row["patterns"])) + "</tr>"
+        f"<tr><td style='{short}'>{row['id']}</td>"
+        f"<td style='{CELL_STYLE}'><b>{html.escape(row['title'])}</b><br>"
+        f"<a href='{html.escape(row['notebook'])}'>{html.escape(row['notebook'])}</a>"
+        f" · teaches: {html.escape(row['patterns'])}</td>"
+        f"<td style='{short}'>{html.escape(row['section'])}</td><td style='{short}'>{row['minutes']}</td></tr>"
         for row in course_rows())
-    return f"<table style='border-collapse:collapse'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table style='{TABLE_STYLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def course_map_markdown() -> str:

@@ -580,8 +580,8 @@ LESSON = Lesson(
     slug="undeclared_consumers",
     title="Undeclared Consumers: Visibility Debt",
     paper_section="§2",
-    # The hidden loop is taught here too, but "hidden_feedback_loop" is a §4 pattern and the lesson tests require
-    # every listed pattern to belong to the lesson's section; see the report to the lead.
+    # The 2014 hidden loop is shown here as a consequence of an undeclared reader; the §4 pattern
+    # "hidden_feedback_loop" gets its own lesson (08), so it is not listed as taught here.
     patterns=("undeclared_consumer",),
     objectives=(
         "Find the readers of a model's output that nobody declared, by comparing declarations with an access log.",

@@ -202,13 +202,14 @@ LOOP_RUNS = ("loop: layout reads the prediction", "control: layout ignores it")
 
 
 CHART_FONT = 12  # points: at least 12 px on screen at a 1024-px-wide window
+CHART_WIDTH = 5.6  # inches: 560 px at 100 dpi, inside a notebook's 592-px output area at 1024 px
 
 
 def loop_chart(loop, control):
     """Three panels, one above the other, round by round, loop against control: weight growth, error
     against the truth, and the AUC the owners' dashboard shows (on the logged clicks)."""
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(len(LOOP_PANELS), 1, figsize=(7.5, 8.2), sharex=True, layout="constrained")
+    fig, axes = plt.subplots(len(LOOP_PANELS), 1, figsize=(CHART_WIDTH, 8.4), sharex=True, layout="constrained")
     rounds = [r.round for r in loop]
     for ax, (field, title, fmt, scale) in zip(axes, LOOP_PANELS):
         for runs, name, colour, marker in ((loop, LOOP_RUNS[0], SILENT_COLOUR, "o"),
@@ -224,7 +225,7 @@ def loop_chart(loop, control):
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     axes[-1].set_xlabel("round of retraining", fontsize=CHART_FONT)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper left", ncols=2, frameon=False,
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper left", ncols=1, frameon=False,
                fontsize=CHART_FONT)
     return fig
 
