@@ -24,6 +24,19 @@ class Markdown:
         return self.label
 
 
+class Html:
+    """HTML for a notebook, with a short plain-text form for screen readers and nbval."""
+
+    def __init__(self, html: str, text: str):
+        self.html, self.text = html, text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def header_markdown(lesson: Lesson) -> str:
     lines = [f"**Paper section:** {lesson.paper_section} of Sculley et al., *Hidden Technical Debt in Machine "
              f"Learning Systems* (NeurIPS 2015)  ",

@@ -19,7 +19,7 @@ from typing import Any
 
 from mldebt_lessons.course.claims import Claim, ClaimResult, claims_table_html, load_results
 from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, check_answer
-from mldebt_lessons.course.notebook import Markdown, exercise_markdown
+from mldebt_lessons.course.notebook import Html, Markdown, exercise_markdown
 from mldebt_lessons.errors import unknown_choice
 
 # The registry: one line per lesson, in course order.
@@ -68,23 +68,11 @@ def saved_claims(key: str) -> list[ClaimResult]:
     return load_results(path) if path.exists() else []
 
 
-class ClaimsTable:
-    """A lesson's claims with their robustness across worlds: an HTML table, and one line as plain text."""
-
-    def __init__(self, results: list[ClaimResult]):
-        self.results = results
-
-    def _repr_html_(self) -> str:
-        return claims_table_html(self.results)
-
-    def __repr__(self) -> str:
-        held = sum(r.holds_at == r.seeds for r in self.results)
-        return f"[{len(self.results)} claims; {held} hold in every world measured]"
-
-
-def show_claims(key: str) -> ClaimsTable:
+def show_claims(key: str) -> Html:
     """The lesson's claims, each with in how many worlds it holds and its effect's range."""
-    return ClaimsTable(saved_claims(key))
+    results = saved_claims(key)
+    held = sum(r.holds_at == r.seeds for r in results)
+    return Html(claims_table_html(results), f"[{len(results)} claims; {held} hold in every world measured]")
 
 
 def get_lesson(key: str) -> Lesson:

@@ -93,16 +93,3 @@ def model_quality_html(world) -> str:
     """:func:`model_quality_rows` as an HTML table."""
     from mldebt_lessons.course.tables import rows_html
     return rows_html(model_quality_rows(world))
-
-
-class Html:
-    """HTML for a notebook, with a short plain-text form for screen readers and nbval."""
-
-    def __init__(self, html: str, text: str):
-        self.html, self.text = html, text
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return self.text
