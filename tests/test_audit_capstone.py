@@ -97,7 +97,8 @@ def test_every_exercise_asks_for_a_prediction_and_judges_any_prediction(task):
 
 def test_predictions_are_compared_with_what_the_audit_measures():
     assert "measured answer is 7 at the least (spot on)" in exercise("90.2").judge_prediction(7)
-    assert "(spot on)" in exercise("90.1").judge_prediction(1)
+    assert "measured answer is 15.5 points off the total (spot on)" in exercise("90.1").judge_prediction(15.5)
+    assert "(off)" in exercise("90.3").judge_prediction(15.5)
 
 
 def test_the_monitoring_function_must_leave_monitors_a_model_already_has():

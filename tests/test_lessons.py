@@ -45,12 +45,14 @@ EXERCISES = [e for lesson in LESSON_LIST for e in lesson.exercises]
 # For every exercise, an answer that looks plausible but is wrong. A new exercise needs one here.
 WRONG_ANSWERS = {
     "01.1": [2, 4, "3", 3.5, [3], True],
-    # fraud_model_es reads fraud_model's score, so it is reached; yet a threshold leaves it at exactly zero.
-    "01.2": ["recommender", ["churn_model", "ltv_model", "recommender"], ["fraud_model"], 42, [["churn_model"]],
-             ["churn_model", "ltv_model", "recommender", "fraud_model_es", "fraud_model"]],
+    # churn_model's threshold: every other model is exactly zero; the list for fraud_model's threshold is wrong.
+    "01.2": ["recommender", ["ltv_model", "fraud_model", "recommender"], ["churn_model"], 42, [["ltv_model"]],
+             ["churn_model", "ltv_model", "recommender", "fraud_model_es"],
+             ["churn_model", "ltv_model", "fraud_model", "recommender", "fraud_model_es"]],
     # (0.752, 0.0) is the demo's user_age/churn pair: copying it from the screen must not pass.
     "01.3": [(0.752, 0.0), (0.5, 0.5), (0.0, 0.2344), (23.4, 0.0), "0.23", ((0.2,), 0.0)],
-    "01.4": ["user_age", ("session_count", 0.0), ("user_age", 0.0), ("user_age", "25%"), [["user_age", 0.25]]],
+    "01.4": ["user_age", ("country", 0.0556), ("user_age", 0.0), ("user_age", "25%"), [["user_age", 0.25]],
+             ("avg_basket_value", 0.25), ("user_age", 1.2328)],
     "01.5": [lambda old, new, threshold: 0.0, lambda old, new, threshold: 1 / 0, "prediction_change_monitor",
              lambda old, new, threshold: float(((old > threshold) != (new > threshold)).mean()), 0.06],
     "02.1": [("fraud_model", "fraud_model_es"), ("fraud_model_es", "fraud_model_pt"), "fraud_model_pt", 3,
@@ -197,35 +199,39 @@ def test_not_answering_yet_says_only_not_attempted_and_a_wrong_answer_gets_the_h
 
 
 def test_the_solutions_give_the_answers_the_library_measures():
-    from mldebt_lessons.lessons.entanglement_cace.experiment import flips_of, measure_cace
+    from mldebt_lessons.lessons.entanglement_cace.experiment import flips_of, measure_cace, retrained_weights
     world = build_world()
     assert run_solution(exercise("01.1")) == 3  # churn_model, fraud_model, and fraud_model_es through fraud_model
-    zero = {e.model for e in measure_cace(world, "fraud_model", "raise threshold", "retrained")
+    zero = {e.model for e in measure_cace(world, "churn_model", "lower threshold", "retrained")
             if e.decisions_flipped == 0 and e.mean_abs_score_change == 0}
-    assert set(run_solution(exercise("01.2"))) == zero == {"churn_model", "ltv_model", "recommender", "fraud_model_es"}
+    assert set(run_solution(exercise("01.2"))) == zero == {"ltv_model", "fraud_model", "recommender", "fraud_model_es"}
     serving, retrained = run_solution(exercise("01.3"))
     assert (serving, retrained) == tuple(flips_of(world, "session_count", "units", m, "recommender")
                                          for m in ("serving", "retrained"))
     assert serving > retrained == 0.0
     name, share = run_solution(exercise("01.4"))
     assert name == "user_age" and share > 0
+    before = world.models["ltv_model"].input_weights()
+    after = retrained_weights(world, "ltv_model", "drop avg_basket_value", "retrained", "ltv_model")
+    assert share == abs(after["user_age"] - before["user_age"]) / abs(before["user_age"])
+    assert share > abs(after["country"] - before["country"]) / abs(before["country"])
 
 
 def test_checkers_accept_equivalent_forms_of_the_right_answer():
-    controls = ["churn_model", "ltv_model", "recommender", "fraud_model_es"]
+    controls = ["ltv_model", "fraud_model", "recommender", "fraud_model_es"]
     assert check("01.2", controls).ok and check("01.2", tuple(controls)).ok and check("01.2", set(controls)).ok
     name, share = run_solution(exercise("01.4"))
     assert check("01.4", [name, share]).ok and check("01.4", (name, round(share, 3))).ok
 
 
-def test_a_control_is_a_model_that_does_not_move_even_when_the_change_reaches_it():
-    """fraud_model_es reads fraud_model's score: a new threshold reaches it in the graph, yet it cannot move."""
-    from mldebt_lessons.shop.models import model_spec
-    assert "fraud_model" in model_spec("fraud_model_es").inputs
-    verdict = check("01.2", ["churn_model", "ltv_model", "recommender"])
-    assert verdict.ok is False and "fraud_model_es" in verdict.message
-    verdict = check("01.2", ["churn_model", "ltv_model", "recommender", "fraud_model_es", "fraud_model"])
-    assert verdict.ok is False and "fraud_model is the changed model" in verdict.message
+def test_a_threshold_change_leaves_every_other_model_at_exactly_zero():
+    """No model reads churn_model's output, and a threshold moves no score: all four others are controls."""
+    verdict = check("01.2", ["ltv_model", "fraud_model", "recommender"])
+    assert verdict.ok is False and "missing" in verdict.message
+    verdict = check("01.2", ["churn_model", "ltv_model", "fraud_model", "recommender", "fraud_model_es"])
+    assert verdict.ok is False and "churn_model is the changed model" in verdict.message
+    verdict = check("01.2", ["ltv_model", "fraud_model", "recommender", "fraud_model_es"])
+    assert verdict.ok and "email_campaign" in verdict.message
     verdict = check("01.1", 2)  # forgot fraud_model_es, reached only through fraud_model's score
     assert verdict.ok is False and "another model's score" in verdict.message
 

@@ -650,7 +650,7 @@ def test_quiz_rescale_turned_the_ads_rankers_profit_into_a_loss_and_nearly_every
     scores = published_output(world, "churn_model")
     rescaled = published_output(world, "churn_model", "rescale")
     assert np.array_equal(np.argsort(scores, kind="stable"), np.argsort(rescaled, kind="stable"))  # same order
-    assert "turned the ads ranker's profit into a loss" in option(5, "That rescaling").feedback
+    assert "turned the ads ranker's profit into a loss" in option(5, "Rescaling a model").feedback
     assert "Nearly every score now clears the old break-even" in option(1, "A loss").feedback
 
 

@@ -46,6 +46,7 @@ UNITS = {  # how an effect is printed, by its unit
     "auc": lambda v: f"{v:+.3f}",
     "ratio": lambda v: f"{v:.2f}×",
     "count": lambda v: f"{v:g}",
+    "flag": lambda v: "yes" if v else "no",
     "pounds": lambda v: f"{'-' if v < 0 else ''}£{abs(v):,.0f}",
     "number": lambda v: f"{v:.3g}",
 }

@@ -1,7 +1,8 @@
 """The quiz widget: every question with its options, and feedback on every answer.
 
 Options are shown in a shuffled order (the same order every time: seeded by the lesson and the
-question), so the right answer is not always in the same place. ``answer`` and ``grade`` use
+question), and the right answer's place is balanced: in every run of as many questions as a
+question has options, it takes each place about once, so no letter is a safe guess. ``answer`` and ``grade`` use
 the option's number in the lesson's data.
 
 >>> from mldebt_lessons.lessons import get_lesson
@@ -29,9 +30,25 @@ def display_order(lesson: Lesson, number: int) -> list[int]:
     >>> sorted(display_order(get_lesson("01"), 0)) == list(range(4))
     True
     """
-    order = list(range(len(lesson.quiz[number].options)))
-    random.Random(f"{lesson.id}-{number}").shuffle(order)
-    return order
+    options = lesson.quiz[number].options
+    wrong = [i for i, option in enumerate(options) if not option.correct]
+    random.Random(f"{lesson.id}-{number}").shuffle(wrong)
+    places, rng = list(range(len(options))), random.Random(f"{lesson.id}-places-{number // len(options)}")
+    while places in (sorted(places), sorted(places, reverse=True)):  # A, B, C, D in a row reads as a pattern
+        rng.shuffle(places)
+    place = places[number % len(options)]  # where the right answer goes
+    right = [i for i, option in enumerate(options) if option.correct]
+    return wrong[:place] + right + wrong[place:]
+
+
+def quiz_html(lesson: Lesson) -> str:
+    """Every question with its options, lettered, as HTML (no answers): the quiz where widgets do not run."""
+    items = []
+    for number, question in enumerate(lesson.quiz):
+        options = "".join(f"<li>{html.escape(question.options[i].text)}</li>" for i in display_order(lesson, number))
+        items.append(f"<li><b>{html.escape(question.text)}</b><ol type='a'>{options}</ol></li>")
+    return (f"<div class='mldebt-static'><p><i>The quiz for lesson {lesson.id}: run the notebook to answer and get "
+            f"feedback on every option.</i></p><ol>{''.join(items)}</ol></div>")
 
 
 def quiz_text(lesson: Lesson) -> str:
@@ -67,6 +84,13 @@ class Quiz(w.VBox):
     def __repr__(self) -> str:  # what shows where widgets do not run: the questions themselves
         return (f"Quiz for lesson {self.lesson.id} (run the notebook to answer and get feedback):\n"
                 + quiz_text(self.lesson))
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Where widgets do not run (GitHub, nbviewer, an untrusted notebook), every question and option
+        # shows as HTML, without the answers; JupyterLab shows the live widget instead.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = quiz_html(self.lesson)
+        return bundle
 
     def answer(self, question: int, option: int) -> None:
         """Pick ``option`` for ``question`` (numbers from 0), as a click would."""

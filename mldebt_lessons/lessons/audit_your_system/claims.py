@@ -54,8 +54,8 @@ CLAIMS = (
     Claim("ads_ranker_undeclared",
           "The audit finds ads_ranker reading churn_model's scores without anyone having declared it: the access "
           "log shows the read, and no manifest lists it.",
-          "the audit names ads_ranker as undeclared (1 yes, 0 no)", ads_ranker_found,
-          lambda found: found == 1, unit="count"),
+          "the audit names ads_ranker as undeclared", ads_ranker_found,
+          lambda found: found == 1, unit="flag"),
     Claim("test_score_research_project",
           "Larkspur's ML Test Score is 0, 'research project': its Monitoring section earns nothing, and the "
           "minimum rule lets no other section make up for it.",

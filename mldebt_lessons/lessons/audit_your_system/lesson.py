@@ -105,6 +105,15 @@ def _number(prediction: Any) -> float | None:
     return value if value == value and abs(value) < 1e12 else None
 
 
+def _judge_amount(prediction: Any, truth: float, what: str, why: str) -> str:
+    guess = _number(prediction)
+    if guess is None:
+        return f"give a number to compare; the measured answer is {truth:.1f} {what}. {why}"
+    off = abs(guess - truth)
+    close = "spot on" if off <= 0.05 else "close" if off <= max(1.0, 0.1 * abs(truth)) else "off"
+    return f"you predicted {guess:g}; the measured answer is {truth:.1f} {what} ({close}). {why}"
+
+
 def _judge_count(prediction: Any, truth: int, what: str, why: str) -> str:
     guess = _number(prediction)
     if guess is None:
@@ -147,10 +156,14 @@ def _check_declared(answer) -> Feedback:
 
 
 def _judge_declared(prediction) -> str:
-    gone = removed_findings(toy_audit(), _declared_audit())
-    return _judge_count(prediction, len(gone), "removed",
-                        f"What went: {', '.join(f.pattern for f in gone) or 'nothing'}; declaring a reader "
-                        "changes no wiring, only what its owner knows.")
+    before, after = toy_audit(), _declared_audit()
+    gone = removed_findings(before, after)
+    own = sum(f.score for f in gone)
+    return _judge_amount(prediction, total_score(before) - total_score(after), "points off the total",
+                         f"What went: {', '.join(f.pattern for f in gone) or 'nothing'}, scoring {own:.1f} itself; "
+                         + ("declaring a reader changes no wiring and watches nothing, so no other finding moved."
+                            if abs(total_score(before) - total_score(after) - own) < 0.05 else
+                            "the rest is other findings whose exposure changed with the declaration."))
 
 
 # --- 90.2: the ML Test Score, cheaply --------------------------------------------------------------------------
@@ -291,11 +304,12 @@ def _monitoring_effect_text(before, after) -> str:
 def _judge_monitoring(prediction) -> str:
     manifest = toy_manifest_in(_default_world())
     before, after = toy_audit(), audit_toy_manifest(with_models_monitored(manifest))
-    unwatched = sum(not has_real_monitoring(m) for m in manifest["models"])
     gone = removed_findings(before, after)
-    return _judge_count(prediction, len(gone), "removed",
-                        f"Larkspur has {unwatched} unwatched models, and {sum(f.pattern == 'monitoring_gap' for f in gone)}"
-                        " monitoring gaps went; the sources' own gap stays until someone watches them.")
+    own = sum(f.score for f in gone)
+    return _judge_amount(prediction, total_score(before) - total_score(after), "points off the total",
+                         f"The {len(gone)} findings that went scored {own:.1f} themselves"
+                         + ("; the rest of the fall is other findings around a now-watched model becoming less "
+                            "exposed." if total_score(before) - total_score(after) > own + 0.05 else "."))
 
 
 # --- 90.4: your own system ----------------------------------------------------------------------------------
@@ -347,8 +361,8 @@ EXERCISES = (
              "    if model['id'] == 'churn_model':\n"
              "        model['consumers'].append('ads_ranker')\n",
              _check_declared,
-             predict="Once churn_model's owner declares ads_ranker, how many of the audit's findings will "
-                     "disappear?",
+             predict="Once churn_model's owner declares ads_ranker, by how much will the audit's total score (the "
+                     "sum of every finding's score) fall?",
              judge_prediction=_judge_declared),
     Exercise("90.2", "Reach 'reasonably tested' cheaply",
              "Start from `toy_answers()` (Larkspur's 28 answers) and change as few answers as you can so the final "
@@ -385,7 +399,8 @@ EXERCISES = (
              "\n"
              "answer = add_monitoring\n",
              _check_monitoring_function,
-             predict="When every model of Larkspur is monitored, how many of the audit's findings will disappear?",
+             predict="When every model of Larkspur is monitored, by how much will the audit's total score (the sum "
+                     "of every finding's score) fall?",
              judge_prediction=_judge_monitoring),
     Exercise("90.4", "Your own system",
              "Describe a system you work on (or know) as a manifest, in YAML, with at least four parts and an owner "
@@ -420,34 +435,34 @@ def _q(text, *options, measured=False):
 
 N = len(PATTERNS)
 QUIZ = (
-    _q(f"Before reading the report: of the paper's {N} patterns, how many does the audit find in Larkspur?",
-       ("None or one: the toy world is too small to carry debt", False,
-        "Size is no shield: the debts live in the wiring (who reads what, what is watched), and even a small shop "
-        "has plenty of it. In every world the course measured, the audit finds more than half of the patterns."),
-       ("A handful: about as many as the lessons teach so far", False,
-        "The first lessons teach a few patterns; the audit checks all of them and finds more than half in every "
-        "world measured. The ones without a lesson yet are explained in docs/debts.md."),
-       ("More than half of them, but not all", True,
-        "Right, in every world measured. Some patterns need facts Larkspur does not have: it is written in one "
-        "language, runs no prototype in production and has no feature flags."),
-       (f"All {N}: a toy world is built to show every debt", False,
-        "Larkspur is a plausible small shop, not a catalogue: one language, no prototypes in production, no flags, "
-        "so those detectors have nothing to find."),
+    _q("Larkspur automates three of its Monitoring tests (monitor_1, monitor_2, monitor_3) and changes nothing "
+       "else. Predict its final ML Test Score.",
+       ("3: Monitoring now matches Infrastructure's 3 points", False,
+        "Monitoring does reach 3, but the final score is the minimum over the four sections, and Model still has "
+        "only one manual test."),
+       ("0.5: Model, one manual test, is now the weakest", True,
+        "Right (Larkspur's answers are the same in every world): Monitoring rises to 3, and the minimum moves to "
+        "Model, which earns half a point for its one manual test."),
+       ("About 1.9, the average of the four sections", False,
+        "An average would let Infrastructure's 3 hide the gaps; the 2017 rule takes the minimum, which is Model's "
+        "0.5 now."),
+       ("Still 0, as Monitoring counts only if all 7 are run", False,
+        "Each automated test earns its point on its own; Monitoring scores 3, and the minimum is now Model's 0.5."),
        measured=True),
-    _q("Larkspur runs its feature tests, its pipeline build and its notebooks automatically. Predict its ML Test "
-       "Score.",
-       ("About 3: the automated infrastructure tests carry it", False,
-        "Infrastructure does earn 3 of 7, but the final score is the minimum over the four sections, not the best "
-        "of them."),
-       ("About 1: a strong section averaged with weak ones", False,
-        "An average would hide the gap; the 2017 rule takes the minimum, because a system is only as well tested "
-        "as its weakest part."),
-       ("0, a research project: Monitoring earns nothing", True,
-        "Right, in every world measured: no Monitoring test is run, so that section scores 0, and being the "
-        "minimum, so does the whole."),
-       ("None: it cannot be scored until all 28 are answered", False,
-        "An unanswered test counts as 'no' (0 points); the score is still defined, and the report lists what is "
-        "unanswered."),
+    _q("The owners add freshness monitoring to the three raw sources and change nothing else. In the Larkspur "
+       "this page audits (seed 2015), which finding ranks first afterwards?",
+       ("The sources' monitoring gap, still: a monitor moves no edge", False,
+        "A watched source has no monitoring gap: that finding goes, and the sources' other findings become less "
+        "exposed."),
+       ("churn_model's direct feedback loop via the win-back emails", True,
+        "Right, in this world: with the sources' gap gone, the loop from churn_model through email_campaign back to "
+        "orders_db scores highest (22.2, down from 25.0 as orders_db is now watched)."),
+       ("churn_model's own monitoring gap", False,
+        "It climbs, to rank 3 in this world, but the direct feedback loop and the data-testing debt on accounts_db "
+        "still outscore it."),
+       ("ads_ranker, the reader nobody declared", False,
+        "Watching the sources does not touch ads_ranker's finding; it stays far down, 11th in this world, below "
+        "the feedback loops and churn_model's monitoring gap."),
        measured=True),
     _q("Two findings have the same severity and the same number of nodes downstream. Which ranks higher?",
        ("The one whose nodes nobody owns or monitors", True,
@@ -504,18 +519,20 @@ QUIZ = (
        ("A hidden feedback loop: two systems meet through the world", False,
         "Close: a hidden loop runs through two or more systems. This one runs from churn_model back to churn_model, "
         "which the paper calls direct.")),
-    _q("Larkspur's owners add monitoring to every model. Predict what happens to the audit's total score.",
-       ("It falls by exactly the removed monitoring gaps' scores", False,
-        "It falls by more, in every world measured: each other finding that involves a now-watched model loses part "
-        "of its exposure, so it scores lower too."),
-       ("It falls by more than the removed gaps' own scores", True,
-        "Right, in every world measured: the monitoring-gap findings go, and every finding that involves a "
-        "now-watched model is less exposed."),
-       ("It stays the same: monitoring fixes no wiring", False,
-        "Monitoring changes no edge, but the audit counts watched nodes in every finding's exposure, and the "
-        "monitoring-gap findings go."),
-       ("It rises: more monitors are more parts that can fail", False,
-        "Monitors are not nodes of the audit's graph; they lower exposure, so the total falls."),
+    _q("This page audits one Larkspur (seed 2015). How many findings does the audit report in the Larkspur of "
+       "build_world(42)?",
+       ("Exactly as many: a seed changes data, never the wiring", False,
+        "The wiring is the same, but some manifest facts are measured on the fitted models (how much each model "
+        "relies on each input), and in seed 42 one of them differs."),
+       ("One fewer: device's underused-input finding goes", True,
+        "Right, for build_world(42): 40 findings of the same patterns. There fraud_model leans on device a little "
+        "more (above the 5% bar), so device's underutilized-data-dependency finding goes."),
+       ("About half as many: new data brings new debts", False,
+        "The debts live in the wiring, which every seed shares; only the few facts measured on the fitted "
+        "models can move, and in seed 42 one does."),
+       ("Several more: a new seed adds patterns of its own", False,
+        "The audit of build_world(42) finds the same patterns as this page's, and one finding fewer: device is "
+        "not underused there."),
        measured=True),
 )
 

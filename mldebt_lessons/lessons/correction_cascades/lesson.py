@@ -88,8 +88,17 @@ def _judge_depth(prediction) -> str:
 
 
 # --- 02.2: remedy 1 as most teams would first train it --------------------------------------------
-def _spain_gain_points(architecture: str) -> float:
-    return 100 * (_result("feature", architecture).spain_caught - _result("none", architecture).spain_caught)
+PREDICT_SEED = 42  # the predictions of 02.2, 02.3 and 02.4 ask about this world, which the page does not show
+
+
+def _spain_gain_points(architecture: str, world=None) -> float:
+    return 100 * (_result("feature", architecture, world).spain_caught
+                  - _result("none", architecture, world).spain_caught)
+
+
+def _predict_world():
+    from mldebt_lessons.shop.world import build_world
+    return build_world(PREDICT_SEED)
 
 
 def _as_points(value: float, truth: float) -> bool:
@@ -101,7 +110,7 @@ def _check_unweighted(answer) -> Feedback:
     from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY
     value = _number(answer)
     if value is None:
-        return Feedback(False, "give one number: the change in Spain's fraud caught, in points (e.g. -1.5).")
+        return Feedback(False, "give one number: the change in Spain's fraud caught, after minus before, in percentage points (e.g. -1.5).")
     truth, weighted = _spain_gain_points(UNWEIGHTED_REMEDY), _spain_gain_points("market_feature")
     if _as_points(value, truth):
         verdict = "loses" if truth < 0 else "gains"
@@ -121,7 +130,7 @@ def _check_unweighted(answer) -> Feedback:
 
 def _judge_gain_or_loss(prediction) -> str:
     from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY
-    truth = _spain_gain_points(UNWEIGHTED_REMEDY)
+    truth = _spain_gain_points(UNWEIGHTED_REMEDY, _predict_world())
     said = _words(prediction)
     guess = _number(prediction)
     if guess is not None:
@@ -132,10 +141,12 @@ def _judge_gain_or_loss(prediction) -> str:
     elif said.startswith(("los", "fall", "down", "less", "wors")):
         said = "lose"
     else:
-        return f"(read as no prediction) in this world Spain's catch changes by {truth:+.1f} points."
+        return (f"(read as no prediction) in build_world({PREDICT_SEED}) Spain's catch changes by {truth:+.1f} "
+                "percentage points.")
     if said == actual:
-        return f"you said Spain would {said}; it does ({truth:+.1f} points)."
-    return f"you said Spain would {said}; it changes by {truth:+.1f} points in this world."
+        return f"you said Spain would {said} in build_world({PREDICT_SEED}); it does ({truth:+.1f} percentage points)."
+    return (f"you said Spain would {said}; in build_world({PREDICT_SEED}) it changes by {truth:+.1f} percentage "
+            "points. Whether Spain gains under this wiring varies from world to world.")
 
 
 # --- 02.3: a deadlock detector --------------------------------------------------------------------
@@ -171,19 +182,19 @@ def _check_detector(answer) -> Feedback:
                           "fraud_model worse at home. Run it before shipping any change to a model others read.")
 
 
-def _judge_retrained(prediction) -> str:
-    verdicts = [_truly_deadlocked(w, "feature", "cascade_retrained") for w in _check_worlds()]
-    fired = sum(verdicts)
+def _judge_more_data(prediction) -> str:
+    fires = _truly_deadlocked(_predict_world(), "data_x2", "cascade")
     said = _words(prediction)
     if said.startswith(("y", "true")) or prediction is True:
         guess = True
     elif said.startswith(("n", "false")) or prediction is False:
         guess = False
     else:
-        return f"(read as no prediction) it fires in {fired} of {len(verdicts)} worlds."
-    right = (fired == len(verdicts)) == guess
-    return (f"you said {'yes' if guess else 'no'}; it fires in {fired} of {len(verdicts)} worlds"
-            + (": retraining the correction does not undo the deadlock." if right else "."))
+        return f"(read as no prediction) in build_world({PREDICT_SEED}) it {'fires' if fires else 'does not fire'}."
+    why = ("more history lifts home but costs Spain here: a deadlock too." if fires else
+           "more history does not make Spain catch less here, so there is no deadlock to report.")
+    return (f"you said {'yes' if guess else 'no'}: {'right' if guess == fires else 'not so'}; in "
+            f"build_world({PREDICT_SEED}) it {'fires' if fires else 'does not fire'}: {why}")
 
 
 # --- 02.4: Spain's own model, and a test that it is immune ----------------------------------------
@@ -233,13 +244,24 @@ def _check_own_model(answer) -> Feedback:
                           "ship without asking Spain.")
 
 
-def _judge_changed_scores(prediction) -> str:
-    guess = _number(prediction)
+def _judge_own_beats_cascade(prediction) -> str:
+    world = _predict_world()
+    own = _result("none", "separate", world).spain_caught
+    cascade = _result("none", "cascade", world).spain_caught
+    truth = own > cascade
+    said = _words(prediction)
+    if said.startswith(("y", "true")) or prediction is True:
+        guess = True
+    elif said.startswith(("n", "false")) or prediction is False:
+        guess = False
+    else:
+        guess = None
+    measured = (f"in build_world({PREDICT_SEED}), Spain's own model catches {100 * own:.1f}% of Spain's fraud, "
+                f"today's cascade {100 * cascade:.1f}%")
     if guess is None:
-        return "(not a number) none of them change: the model reads no other model."
-    if guess == 0:
-        return "you said 0: right, none, whatever fraud_model's team ships."
-    return f"you said {guess:g}; none change: nothing fraud_model does reaches a model that does not read it."
+        return f"(read as no prediction) {measured}."
+    return (f"you said {'yes' if guess else 'no'}: {'right' if guess == truth else 'not so'}; {measured}. "
+            "Paying the debt down need not cost Spain anything today.")
 
 
 EXERCISES = (
@@ -265,11 +287,12 @@ answer = model_chains(graph)[0]
         "02.2", "Remedy 1, as most teams would first train it",
         "The demo's remedy 1 trains one fraud model for both markets, told the market, with each market weighing "
         "the same in training. A team's first try would weigh every row the same, so home (most rows, most "
-        "fraud) dominates. That wiring is `'market_feature_by_rows'`, which the demo does not show. Measure, "
-        "under it, how much adding session_count ('feature') changes the share of Spain's fraud caught, in "
-        "points, and put that number in `answer`.",
-        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; "
-        "100 * (measure_cascade(world, 'feature', W).spain_caught - measure_cascade(world, 'none', W).spain_caught).",
+        "fraud) dominates. That is the wiring `'market_feature_by_rows'` (also importable as `UNWEIGHTED_REMEDY`), which the demo "
+        "does not show. In the demo's world (`build_world()`), measure under that wiring how much adding "
+        "session_count ('feature') changes the share of Spain's fraud caught: after minus before, in percentage "
+        "points, signed (a fall is negative). Put that number in `answer`.",
+        "from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade; with "
+        "W = 'market_feature_by_rows', 100 * (measure_cascade(world, 'feature', W).spain_caught - measure_cascade(world, 'none', W).spain_caught).",
         """from mldebt_lessons.lessons.correction_cascades.experiment import UNWEIGHTED_REMEDY, measure_cascade
 from mldebt_lessons.shop.world import build_world
 
@@ -279,7 +302,8 @@ after = measure_cascade(world, "feature", UNWEIGHTED_REMEDY).spain_caught
 answer = 100 * (after - before)
 """,
         _check_unweighted,
-        predict="Will Spain gain or lose from the new feature under this wiring? ('gain' or 'lose')",
+        predict=f"In another world, build_world({PREDICT_SEED}), will Spain gain or lose from the new feature "
+                "under the wiring 'market_feature_by_rows'? ('gain' or 'lose')",
         judge_prediction=_judge_gain_or_loss),
     Exercise(
         "02.3", "A deadlock detector",
@@ -302,9 +326,9 @@ def deadlocked(world, improvement, architecture):
 answer = deadlocked
 """,
         _check_detector,
-        predict="Will your detector fire for 'feature' under 'cascade_retrained' in every world it is checked in? "
-                "('yes' or 'no')",
-        judge_prediction=_judge_retrained),
+        predict=f"Will a correct detector fire for 'data_x2' (more labelled history) under 'cascade' in "
+                f"build_world({PREDICT_SEED})? ('yes' or 'no')",
+        judge_prediction=_judge_more_data),
     Exercise(
         "02.4", "Pay the debt down: Spain's own model",
         "Write a function `spain_scores(world)` that trains a Spanish fraud model on Spain's labelled users "
@@ -331,9 +355,10 @@ def spain_scores(world):
 answer = spain_scores
 """,
         _check_own_model,
-        predict="When fraud_model's team ships an improvement, how many of your model's Spanish scores will "
-                "change? (a number)",
-        judge_prediction=_judge_changed_scores),
+        predict=f"Before any improvement, in build_world({PREDICT_SEED}), will a Spanish model of its own (the "
+                "wiring 'separate', built like yours) catch more of Spain's fraud than today's cascade? "
+                "('yes' or 'no')",
+        judge_prediction=_judge_own_beats_cascade),
 )
 
 
@@ -377,7 +402,7 @@ QUIZ = (
     )),
     _question("Predict: after adding session_count under the cascade, how does the whole review queue (both "
               "markets together) compare with Spain alone?", (
-        ("It falls by as much as Spain, since Spain's orders are part of it.", False,
+        ("It falls by as much as Spain, since Spain's users are part of it.", False,
          "Spain is a minority of the queue's fraud, so home's gain outweighs Spain's loss in the total."),
         ("It looks better than Spain: the total hides Spain's loss.", True,
          "Measured in every world, the whole queue's change is better than Spain's, and in most it even rises. "
@@ -385,7 +410,7 @@ QUIZ = (
         ("It does not move at all, because home and Spain cancel out exactly.", False,
          "They do not cancel: the queue's total moves, just far less than Spain, which is why it misleads."),
         ("It cannot be measured, since each market uses different fraud models.", False,
-         "It can: rank every order by its score and count the fraud the top of the queue catches, both markets "
+         "It can: rank every user by its score and count the fraud the top of the queue catches, both markets "
          "together."),
     ), measured=True),
     _question("Predict: Spain's team retrains fraud_model_es on the improved score. Compared with before the "

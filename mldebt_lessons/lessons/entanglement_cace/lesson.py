@@ -85,10 +85,19 @@ def _judge_ripple_count(prediction) -> str:
 
 # --- 01.2: the controls of a threshold change -------------------------------------------------
 
+THRESHOLD_MODEL, THRESHOLD_CHANGE = "churn_model", "lower threshold"
+
+
 def _threshold_controls() -> set[str]:
     from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-    return {e.model for e in measure_cace(_world(), "fraud_model", "raise threshold", "retrained")
+    return {e.model for e in measure_cace(_world(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
             if e.decisions_flipped == 0 and e.mean_abs_score_change == 0}
+
+
+def _threshold_consumers() -> list[str]:
+    from mldebt_lessons.lessons.entanglement_cace.experiment import consumer_effects
+    hits = consumer_effects(_world(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
+    return sorted(name for name, share in hits.items() if share > 0)
 
 
 def _check_threshold_controls(answer) -> Feedback:
@@ -96,30 +105,30 @@ def _check_threshold_controls(answer) -> Feedback:
     if not given:
         return Feedback(False, "give a list of model names.")
     if given == expected:
-        return Feedback(True, f"{', '.join(sorted(expected))} show exactly zero change. fraud_model_es is "
-                              "downstream, yet it does not move: it reads fraud_model's score, not its decision, "
-                              "and a new cut-off leaves the score alone.")
-    if "fraud_model" in given:
-        return Feedback(False, "fraud_model is the changed model: its decisions move.")
-    if "fraud_model_es" not in given and given < expected:
-        return Feedback(False, "you left out a model that the change reaches in the graph but that does not move: "
-                               "measure fraud_model_es too.")
+        return Feedback(True, f"{', '.join(sorted(expected))} show exactly zero change, even retrained: no model "
+                              f"reads {THRESHOLD_MODEL}'s output, and a threshold moves decisions, not scores. The "
+                              f"change reaches only the consumers acting on its decisions: "
+                              f"{', '.join(_threshold_consumers())}.")
+    if THRESHOLD_MODEL in given:
+        return Feedback(False, f"{THRESHOLD_MODEL} is the changed model: its decisions move.")
     unknown = given - set(_world().models)
     if unknown:
         return Feedback(False, f"not a model of Larkspur: {', '.join(sorted(unknown))}.")
     return Feedback(False, "some model is missing from your list: check every model's decisions_flipped and "
-                           "mean_abs_score_change.")
+                           "mean_abs_score_change, not only the models that read the same inputs.")
 
 
 def _judge_threshold_controls(prediction) -> str:
-    moves = "fraud_model_es" not in _threshold_controls()
+    others_move = len(_threshold_controls()) < len(_world().models) - 1
     said = str(prediction).strip().lower()
+    truth = "another model moves" if others_move else "no other model moves"
     if said not in ("yes", "no", "true", "false"):
-        return f"answer yes or no as your prediction; fraud_model_es {'moves' if moves else 'does not move'}."
+        return f"answer yes or no as your prediction; {truth}."
     guessed = said in ("yes", "true")
-    right = "right" if guessed == moves else "not so"
-    return (f"you predicted it {'moves' if guessed else 'stays put'}: {right}. It "
-            f"{'moves' if moves else 'stays exactly put: a threshold changes decisions, and it reads the score'}.")
+    right = "right" if guessed == others_move else "not so"
+    return (f"you predicted {'yes' if guessed else 'no'}: {right}. "
+            + ("Another model moves." if others_move else
+               "No other model moves: none reads churn_model's output, and a threshold leaves scores alone."))
 
 
 # --- 01.3: skew versus retraining, another feature ------------------------------------------------
@@ -152,29 +161,39 @@ def _judge_skew(prediction) -> str:
 
 # --- 01.4: who takes up the slack ---------------------------------------------------------------------
 
+SLACK_MODEL, SLACK_CHANGE = "ltv_model", "drop avg_basket_value"
+
+
+def _relative_moves(before: dict, after: dict) -> dict[str, float]:
+    """|after - before| / |before| for every input left after the change."""
+    return {k: abs(after[k] - before[k]) / abs(before[k]) for k in after if before.get(k)}
+
+
 def _slack() -> tuple[str, float]:
-    """The input whose weight moves most when churn_model drops days_since_signup, and its relative move."""
+    """The input whose weight moves most, relative to its weight before, when ltv_model drops
+    avg_basket_value and is retrained; and that relative move."""
     from mldebt_lessons.lessons.entanglement_cace.experiment import retrained_weights
     world = _world()
-    before = world.models["churn_model"].input_weights()
-    after = retrained_weights(world, "churn_model", "drop days_since_signup", "retrained", "churn_model")
-    moves = {k: abs(after[k] - before[k]) for k in after}
+    before = world.models[SLACK_MODEL].input_weights()
+    after = retrained_weights(world, SLACK_MODEL, SLACK_CHANGE, "retrained", SLACK_MODEL)
+    moves = _relative_moves(before, after)
     name = max(moves, key=lambda k: (moves[k], k))
-    return name, moves[name] / before[name]
+    return name, moves[name]
 
 
 def _check_slack(answer) -> Feedback:
     if not (isinstance(answer, (tuple, list)) and len(answer) == 2 and isinstance(answer[0], str)):
-        return Feedback(False, "give a pair: (input name, relative change of its weight), e.g. ('device', 0.1).")
+        return Feedback(False, "give a pair: (input name, relative change of its weight), e.g. ('country', 0.1).")
     name, share = _slack()
     value = _number(answer[1])
     if answer[0] != name:
-        return Feedback(False, f"{answer[0]!r} is not the input whose weight moved most.")
+        return Feedback(False, f"{answer[0]!r} is not the input whose weight moved most, relative to its weight "
+                               "before.")
     if value is None or abs(abs(value) - share) > max(0.005, 0.02 * share):
-        return Feedback(False, f"{name} it is, but measure its relative move: |after - before| / before.")
-    return Feedback(True, f"{name}'s weight moves by {share:.1%}, more than any other input's: it is correlated "
-                          "with days_since_signup, so once that input is gone it carries part of its signal. "
-                          "Changing one input changed the use of another that nobody touched.")
+        return Feedback(False, f"{name} it is, but measure its relative move: |after - before| / |before|.")
+    return Feedback(True, f"{name}'s weight moves by {share:.1%} of its size, more than any other input's: with "
+                          "avg_basket_value gone, the ridge refits every remaining weight at once. Changing one "
+                          "input changed the use of another that nobody touched.")
 
 
 def _judge_slack(prediction) -> str:
@@ -183,8 +202,8 @@ def _judge_slack(prediction) -> str:
     if not isinstance(guess, str):
         return f"name an input as your prediction; it is {name}."
     if guess == name:
-        return f"you predicted {guess}: right, the input correlated with the one dropped."
-    return f"you predicted {guess}; it is {name}, the input that correlates with days_since_signup."
+        return f"you predicted {guess}: right, it is {name}."
+    return f"you predicted {guess}; it is {name}."
 
 
 # --- 01.5: a prediction-change monitor ---------------------------------------------------------------
@@ -259,21 +278,22 @@ answer = sum(1 for reach in ripple(world.graph, "days_since_signup") if reach.ki
         judge_prediction=_judge_ripple_count),
     Exercise(
         "01.2", "Name the controls of a threshold change",
-        "The payments team raises fraud_model's threshold, and every team retrains. Measure with `measure_cace` "
+        "The retention team lowers churn_model's threshold, and every team retrains. Measure with `measure_cace` "
         "which models show exactly zero change (no decision flipped, no score moved). Put their names in "
         "`answer`, as a list.",
-        "measure_cace(world, 'fraud_model', 'raise threshold', 'retrained'); keep the models whose "
-        "decisions_flipped and mean_abs_score_change are both 0.",
+        "measure_cace(world, 'churn_model', 'lower threshold', 'retrained'); keep the models whose "
+        "decisions_flipped and mean_abs_score_change are both 0. consumer_effects with the same arguments says "
+        "which consumers it reaches.",
         """from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-effects = measure_cace(world, "fraud_model", "raise threshold", "retrained")
+effects = measure_cace(world, "churn_model", "lower threshold", "retrained")
 answer = [e.model for e in effects if e.decisions_flipped == 0 and e.mean_abs_score_change == 0]
 """,
         _check_threshold_controls,
-        predict="fraud_model_es reads fraud_model's output. Will it move when fraud_model's threshold is raised? "
-                "(yes or no)",
+        predict="Will any model other than churn_model move when churn_model's threshold is lowered and every "
+                "team retrains? (yes or no)",
         judge_prediction=_judge_threshold_controls),
     Exercise(
         "01.3", "Skew versus retraining, for the recommender",
@@ -294,23 +314,26 @@ answer = tuple(flips_of(world, "session_count", "units", mode, "recommender") fo
         judge_prediction=_judge_skew),
     Exercise(
         "01.4", "Who takes up the slack?",
-        "The retention team drops `days_since_signup` from churn_model and retrains it. Which of its remaining "
-        "inputs changes weight the most, and by how much, relative to its weight before (|after - before| / "
-        "before)? Put the pair `(input, relative change)` in `answer`.",
-        "world.models['churn_model'].input_weights() gives the weights before; retrained_weights(world, "
-        "'churn_model', 'drop days_since_signup', 'retrained', 'churn_model') gives them after.",
+        "The marketing team drops `avg_basket_value` from ltv_model (the ridge that predicts spend) and retrains "
+        "it. Which of its remaining inputs changes weight the most, relative to its weight before, and by how "
+        "much: |after - before| / |before|? A category's weight is summed over its one-hot columns, so `country` "
+        "counts as one input. Put the pair `(input, relative change)` in `answer`.",
+        "world.models['ltv_model'].input_weights() gives the weights before (one per input, one-hot columns "
+        "summed); retrained_weights(world, 'ltv_model', 'drop avg_basket_value', 'retrained', 'ltv_model') "
+        "gives them after.",
         """from mldebt_lessons.lessons.entanglement_cace.experiment import retrained_weights
 from mldebt_lessons.shop.world import build_world
 
 world = build_world()
-before = world.models["churn_model"].input_weights()
-after = retrained_weights(world, "churn_model", "drop days_since_signup", "retrained", "churn_model")
-moves = {name: abs(after[name] - before[name]) for name in after}
+before = world.models["ltv_model"].input_weights()
+after = retrained_weights(world, "ltv_model", "drop avg_basket_value", "retrained", "ltv_model")
+moves = {name: abs(after[name] - before[name]) / abs(before[name]) for name in after}
 name = max(moves, key=moves.get)
-answer = (name, moves[name] / before[name])
+answer = (name, moves[name])
 """,
         _check_slack,
-        predict="Which of user_age, session_count and device will change weight the most? (a name)",
+        predict="Which of ltv_model's remaining inputs, user_age or country, will change weight the most, relative "
+                "to its weight before? (a name)",
         judge_prediction=_judge_slack),
     Exercise(
         "01.5", "Write a prediction-change monitor",
@@ -481,7 +504,8 @@ LESSON = Lesson(
         "A threshold changes decisions, not scores: it reaches the consumers that act on decisions, and no model "
         "that reads the score.",
         "Measure with a control: a model the change cannot reach must show exactly zero change.",
-        "Remedies: isolate models, version and freeze shared inputs, watch prediction changes by slice.",
+        "Remedies: isolate models, version shared inputs and move to a new version on purpose, watch prediction "
+        "changes by slice.",
     ),
     focus_nodes=("user_age", "session_count"),
     further_reading=(

@@ -172,7 +172,7 @@ def flips_by_change(world, target: str, model: str):
 
 def flips_by_change_summary(world, target: str, model: str) -> str:
     """The flips chart in words, each change beside the noise floor."""
-    lines, more_after_retraining = [], []
+    lines, more_after_retraining, within_floor = [], [], []
     floor = None
     for change in [c for c in changes_of(target) if not c.startswith("add ")]:
         serving, retrained = (next(e for e in measure_cace(world, target, change, mode) if e.model == model)
@@ -181,10 +181,14 @@ def flips_by_change_summary(world, target: str, model: str) -> str:
         lines.append(f"{change:<8} not retrained {serving.decisions_flipped:6.1%}   "
                      f"retrained {retrained.decisions_flipped:6.1%}")
         if retrained.decisions_flipped > serving.decisions_flipped:
-            more_after_retraining.append(change)
+            # Only a retrained flip share above the noise floor is the change's; below it, it could be noise.
+            (more_after_retraining if retrained.decisions_flipped > floor else within_floor).append(change)
     lines.append(f"noise floor (retrained with another seed, no change): {floor:.1%}")
     if more_after_retraining:
-        lines.append(f"For {', '.join(more_after_retraining)}, retraining flips MORE decisions than not retraining: "
-                     "the change barely moves the old model's inputs, but a retrained model is a new model, "
-                     "with new weights for every input.")
+        lines.append(f"For {', '.join(more_after_retraining)}, retraining flips MORE decisions than not retraining, "
+                     "above the noise floor: the change barely moves the old model's inputs, but a retrained model "
+                     "is a new model, with new weights for every input.")
+    if within_floor:
+        lines.append(f"For {', '.join(within_floor)}, retraining flips a few more decisions than not retraining, "
+                     "but within the noise floor: too few to tell from retraining with another seed.")
     return "\n".join(lines)

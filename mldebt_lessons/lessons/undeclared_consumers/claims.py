@@ -163,7 +163,7 @@ CLAIMS = (
     Claim("audit_finds_the_ads_ranker",
           "Comparing declared readers with the access log finds exactly one reader nobody declared: "
           "ads_ranker reading churn_model.",
-          "1 if that is the audit's only finding", undeclared_findings, lambda v: v == 1.0, unit="count"),
+          "is that the audit's only finding?", undeclared_findings, lambda v: v == 1.0, unit="flag"),
     Claim("ads_ranker_profits_before",
           "Before any change, the ads ranker makes a profit from the churn scores.",
           "its share of the best possible ad profit", ads_before, lambda v: v > 0, unit="share"),
@@ -244,6 +244,6 @@ CLAIMS = (
           unit="count"),
     Claim("no_push_is_the_control",
           "A layout that reads the prediction but pushes nothing (influence 0) gives exactly the control.",
-          "1 if it differs from the control in any round", no_push_differs_from_control, lambda v: v == 0.0,
-          unit="count"),
+          "does it differ from the control in any round?", no_push_differs_from_control, lambda v: v == 0.0,
+          unit="flag"),
 )

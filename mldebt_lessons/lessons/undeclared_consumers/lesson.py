@@ -122,10 +122,17 @@ def _judge_month_later(prediction) -> str:
     undeclared, stale = _month_later_findings()
     total = len(undeclared) + len(stale)
     guess = _number_in(prediction)
+    pair = _pair(prediction)
+    said = _text(pair[1] if pair else prediction)
+    still = ("yes" if re.search(r"\b(yes|true)\b", said) else "no" if re.search(r"\b(no|false)\b", said) else None)
     count = (f"you guessed {guess:g} findings; the audit reports {total}" if guess is not None
              else f"the audit reports {total} findings")
-    return (f"{count} ({len(undeclared)} undeclared, {len(stale)} stale). ads_ranker is still among them: a finding "
-            "stays until someone declares the read or stops it.")
+    kept = any(reader == "ads_ranker" for _, reader in undeclared)
+    about = (f"You said '{still}' for ads_ranker: {'right' if (still == 'yes') == kept else 'not so'}. "
+             if still else "")
+    return (f"{count} ({len(undeclared)} undeclared, {len(stale)} stale). {about}ads_ranker is "
+            + ("still among them: a finding stays until someone declares the read or stops it." if kept
+               else "no longer among them."))
 
 
 # --- 03.2: the worst change, in another world ---
@@ -147,8 +154,9 @@ def _losses(seed):
 def _check_worst_change(answer) -> Feedback:
     pair = _pair(answer)
     if pair is None or not isinstance(pair[0], str) or not _is_number(pair[1]):
-        return Feedback(False, "give a pair: (change, pounds lost per 1,000 users), for example ('relabel', 120.0).")
-    change, loss = pair[0], abs(float(pair[1]))
+        return Feedback(False, "give a pair: (change, pounds lost per 1,000 users, before minus after), for example "
+                               "('relabel', 120.0).")
+    change, loss = pair[0], float(pair[1])
     losses = _losses(OTHER_SEED)
     if change not in losses:
         return Feedback(False, f"the changes are: {', '.join(losses)}.")
@@ -159,6 +167,8 @@ def _check_worst_change(answer) -> Feedback:
                                "not fewer?")
     if _close(loss, _losses(None)[worst], 1.0) and not _close(loss, losses[worst], 1.0):
         return Feedback(False, "that is the demo's world (seed 2015); measure in build_world(42).")
+    if _close(-loss, losses[worst], 1.0):
+        return Feedback(False, "right size, wrong sign: give before minus after, so a loss is a positive number.")
     if not _close(loss, losses[worst], 1.0):
         return Feedback(False, f"'{worst}' is the right change; now measure its loss in £ per 1,000 users "
                                "(value_before minus value_after).")
@@ -170,12 +180,14 @@ def _check_worst_change(answer) -> Feedback:
 
 
 def _judge_worst_change(prediction) -> str:
-    text = _text(prediction)
-    says_all = any(word in text for word in ("rescale", "everybody", "everyone", "all", "more"))
-    says_none = any(word in text for word in ("reformat", "nobody", "no one", "none", "fewer"))
-    verdict = ("you expected the change that makes it act on everybody; so it is" if says_all and not says_none else
-               "the worst is the rescale, which makes it act on nearly everybody")
-    return f"{verdict}: acting on nobody can lose at most the profit; acting on everybody can lose more than that."
+    losses = _losses(OTHER_SEED)
+    worst = max(losses, key=lambda c: (losses[c], c))
+    truth = losses[worst]
+    guess = _number_in(prediction)
+    head = (f"you guessed £{guess:,.0f}; " if guess is not None else "(read as no number) ")
+    return (f"{head}in build_world({OTHER_SEED}) the worst change, '{worst}', costs the ads ranker £{truth:,.0f} "
+            "per 1,000 users (before minus after). Acting on nobody can lose at most the profit; acting on "
+            "everybody can lose more than that.")
 
 
 # --- 03.3: tell everyone; what is left? ---
@@ -212,11 +224,15 @@ def _check_told(answer) -> Feedback:
 
 
 def _judge_told(prediction) -> str:
-    text = _text(prediction)
-    guessed = "relabel" in text or "meaning" in text
-    return (("you expected the new meaning; " if guessed else "it is the relabel: ")
-            + "a rescale, a recalibration or a new format can be undone by a reader that knows about it, so each "
-              "moves a told reader by exactly zero; a new meaning cannot be undone.")
+    moves = _told_changes(OTHER_SEED)
+    moved = {c: v for c, v in moves.items() if v != 0.0}
+    total = sum(moved.values())
+    guess = _number_in(prediction)
+    head = (f"you guessed {guess:+,.0f}; " if guess is not None else "(read as no number) ")
+    which = ", ".join(f"'{c}' by {('+' if v > 0 else '') + in_unit('GBP', v)}" for c, v in moved.items())
+    return (f"{head}in build_world({OTHER_SEED}) the one change still moving a told ads ranker moves it by "
+            f"{('+' if total > 0 else '') + in_unit('GBP', total)} per 1,000 users ({which or 'none'}). A rescale, "
+            "a recalibration or a new format can be undone by a reader that knows about it; a new meaning cannot.")
 
 
 # --- 03.4: write the nightly check ---
@@ -283,10 +299,14 @@ def _check_nightly(answer) -> Feedback:
 
 
 def _judge_nightly(prediction) -> str:
+    counts = sorted({sum(len(r) for r in _expected_undeclared(declared, events).values())
+                     for name, declared, events in _test_logs() if name.startswith("a log changed")})
     guess = _number_in(prediction)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
-    return (head + "each changed log reports two undeclared pairs: ads_ranker, still undeclared, and the new team. "
-                   "The dropped read is a stale declaration, a different finding.")
+    said = ("" if guess is None else
+            f"you guessed {guess:g}: {'right' if len(counts) == 1 and guess == counts[0] else 'not so'}; ")
+    shown = " or ".join(str(c) for c in counts)
+    return (said + f"each changed log reports {shown} undeclared pairs: ads_ranker, still undeclared, and the new "
+                   "team. The dropped read is a stale declaration, a different finding.")
 
 
 # --- 03.5: a gentler loop, run longer ---
@@ -352,14 +372,15 @@ stale = [(model, reader) for model, audit in audits.items() for reader in audit.
 answer = (undeclared, stale)
 """,
         _check_month_later,
-        predict="Before you audit: how many findings (undeclared plus stale) will the audit report, and is "
-                "ads_ranker still one of them?",
+        predict="Before you audit, answering as (count, 'yes' or 'no'): how many findings (undeclared plus stale) "
+                "will the audit report, and is ads_ranker still one of them?",
         judge_prediction=_judge_month_later),
     Exercise(
         "03.2", "The worst change, in another world",
         f"The explorer shows one world (seed 2015). Take another, `build_world({OTHER_SEED})`, and the declared "
         "readers told as usual: which change to churn_model costs the uninformed ads_ranker the most "
-        "ad profit, and how much? Put `(change, pounds lost per 1,000 users)` in `answer`.",
+        "ad profit, and how much? Put `(change, pounds lost per 1,000 users)` in `answer`, the loss being the "
+        "profit before minus the profit after (a positive number is a loss).",
         "`from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES, measure_output_change, "
         "outcome_of`; for each change in `OUTPUT_CHANGES`, `outcome_of(measure_output_change(world, 'churn_model', "
         "change), 'ads_ranker', 'churn_model')` has `value_before` and `value_after`, in £ per 1,000 users.",
@@ -376,8 +397,8 @@ worst = max(OUTPUT_CHANGES, key=ads_loss)
 answer = (worst, ads_loss(worst))
 """,
         _check_worst_change,
-        predict="Name the change you expect to be worst. Which costs an uninformed reader more: a change that "
-                "makes it act on nobody, or one that makes it act on nearly everybody?",
+        predict=f"In build_world({OTHER_SEED}), as one number (profit before minus profit after, positive for a "
+                "loss), how many pounds per 1,000 users will the worst change cost the uninformed ads ranker?",
         judge_prediction=_judge_worst_change),
     Exercise(
         "03.3", "Tell everyone: what is left?",
@@ -404,7 +425,9 @@ moved = next(change for change in OUTPUT_CHANGES if ads_move(change) != 0.0)
 answer = (moved, ads_move(moved))
 """,
         _check_told,
-        predict="Once the ads ranker is told, which change can still move its profit, and why that one?",
+        predict=f"In build_world({OTHER_SEED}), once the ads ranker is told too, by how much (one number: after minus "
+                "before, in £ per 1,000 users, negative for a fall) will the change that still moves it move "
+                "its profit?",
         judge_prediction=_judge_told),
     Exercise(
         "03.4", "Write the nightly check",
@@ -440,8 +463,9 @@ def undeclared(declared, events):
 answer = undeclared
 """,
         _check_nightly,
-        predict="Each changed test log drops one declared read and adds one new team reading some model's scores. "
-                "How many undeclared (model, reader) pairs should your function report on such a log?",
+        predict="Each changed test log drops one declared read and adds one new team reading some model's scores; "
+                "besides that, ads_ranker's undeclared read of churn_model is still there. How many undeclared "
+                "(model, reader) pairs, as a number, should your function report on such a log?",
         judge_prediction=_judge_nightly),
     Exercise(
         "03.5", "A gentler loop, run longer",
@@ -538,14 +562,14 @@ QUIZ = (
                "The true click chances are fixed in the simulation; only the layout's push changes."),
     )),
     Question("A rescale of ltv_model changes no consumer's outcome at all. What does that control show?", (
-        Option("That ltv_model is sturdier than churn_model", False,
+        Option("ltv_model is simply sturdier than churn_model", False,
                "Both were rescaled the same way. The difference is who reads them and whether they were told."),
-        Option("That rescaling a model's output is always safe", False,
+        Option("Rescaling a model's output is always safe", False,
                "Applied to churn_model, it turned the ads ranker's profit into a loss."),
         Option("The ads ranker's loss comes from not being told", True,
                "The control separates the cost of the change from the cost of invisibility: the same kind of "
                "change is harmless when every reader is known and told."),
-        Option("That the measurement is broken: changes must show", False,
+        Option("The measurement is broken: real changes must show", False,
                "A change that keeps the ranking and reaches only informed readers should show no loss; a control "
                "that moved would be the worrying result."),
     )),
