@@ -8,8 +8,8 @@ from mldebt_lessons.course.lesson import (
     Lesson,
     Option,
     Question,
+    read_yes_no,
 )
-
 
 CHECK_SEEDS = 3  # a function the learner writes is checked in this many worlds (the first of SEEDS)
 
@@ -32,8 +32,8 @@ def _result(improvement, architecture, world=None):
 
 def _number(value) -> float | None:
     """``value`` as a float if it is a plain real number (not a bool, not text), else None."""
-    import numbers
     import math
+    import numbers
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     try:
@@ -184,12 +184,8 @@ def _check_detector(answer) -> Feedback:
 
 def _judge_more_data(prediction) -> str:
     fires = _truly_deadlocked(_predict_world(), "data_x2", "cascade")
-    said = _words(prediction)
-    if said.startswith(("y", "true")) or prediction is True:
-        guess = True
-    elif said.startswith(("n", "false")) or prediction is False:
-        guess = False
-    else:
+    guess = read_yes_no(prediction)
+    if guess is None:
         return f"(read as no prediction) in build_world({PREDICT_SEED}) it {'fires' if fires else 'does not fire'}."
     why = ("more history lifts home but costs Spain here: a deadlock too." if fires else
            "more history does not make Spain catch less here, so there is no deadlock to report.")
@@ -201,6 +197,7 @@ def _judge_more_data(prediction) -> str:
 def _improved_world(world):
     """``world`` with fraud_model replaced by the improved one (session_count added), all else the same."""
     from dataclasses import replace
+
     from mldebt_lessons.lessons.correction_cascades.experiment import fraud_variant
     from mldebt_lessons.shop.models import ShopModel
     spec, _ = fraud_variant("feature")
@@ -249,13 +246,7 @@ def _judge_own_beats_cascade(prediction) -> str:
     own = _result("none", "separate", world).spain_caught
     cascade = _result("none", "cascade", world).spain_caught
     truth = own > cascade
-    said = _words(prediction)
-    if said.startswith(("y", "true")) or prediction is True:
-        guess = True
-    elif said.startswith(("n", "false")) or prediction is False:
-        guess = False
-    else:
-        guess = None
+    guess = read_yes_no(prediction)
     measured = (f"in build_world({PREDICT_SEED}), Spain's own model catches {100 * own:.1f}% of Spain's fraud, "
                 f"today's cascade {100 * cascade:.1f}%")
     if guess is None:

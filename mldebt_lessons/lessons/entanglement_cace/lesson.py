@@ -10,6 +10,7 @@ from mldebt_lessons.course.lesson import (
     Lesson,
     Option,
     Question,
+    read_yes_no,
 )
 
 
@@ -120,11 +121,10 @@ def _check_threshold_controls(answer) -> Feedback:
 
 def _judge_threshold_controls(prediction) -> str:
     others_move = len(_threshold_controls()) < len(_world().models) - 1
-    said = str(prediction).strip().lower()
     truth = "another model moves" if others_move else "no other model moves"
-    if said not in ("yes", "no", "true", "false"):
+    guessed = read_yes_no(prediction)
+    if guessed is None:
         return f"answer yes or no as your prediction; {truth}."
-    guessed = said in ("yes", "true")
     right = "right" if guessed == others_move else "not so"
     return (f"you predicted {'yes' if guessed else 'no'}: {right}. "
             + ("Another model moves." if others_move else

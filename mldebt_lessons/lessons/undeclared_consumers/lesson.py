@@ -7,7 +7,14 @@ import math
 import numbers
 import re
 
-from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
+from mldebt_lessons.course.lesson import (
+    Exercise,
+    Feedback,
+    Lesson,
+    Option,
+    Question,
+    read_yes_no,
+)
 from mldebt_lessons.lessons.undeclared_consumers.experiment import in_unit
 from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE
 
@@ -124,7 +131,7 @@ def _judge_month_later(prediction) -> str:
     guess = _number_in(prediction)
     pair = _pair(prediction)
     said = _text(pair[1] if pair else prediction)
-    still = ("yes" if re.search(r"\b(yes|true)\b", said) else "no" if re.search(r"\b(no|false)\b", said) else None)
+    still = {True: "yes", False: "no", None: None}[read_yes_no(said)]
     count = (f"you guessed {guess:g} findings; the audit reports {total}" if guess is not None
              else f"the audit reports {total} findings")
     kept = any(reader == "ads_ranker" for _, reader in undeclared)
