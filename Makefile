@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
+# Two processes (-n 2), each taking whole files (a notebook's cells run in order in one kernel; the
+# browser tests share one JupyterLab): the browser tests run in one while the other runs the rest.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Only the tests that drive every notebook in real JupyterLab in headless Chromium.
 test-browser: setup
