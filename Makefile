@@ -20,14 +20,14 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
-# Two processes (-n 2), each taking whole files (a notebook's cells run in order in one kernel; the
-# browser tests share one JupyterLab): the browser tests run in one while the other runs the rest.
+# Two processes (-n 2), each taking whole groups of tests: a test file, a notebook, or one notebook's
+# browser tests (see conftest.py).
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Only the tests that drive every notebook in real JupyterLab in headless Chromium.
 test-browser: setup
-	$(BIN)/python -m pytest tests/browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/browser
 
 # Re-measure every lesson's claims in the course's 20 worlds and save them beside each lesson
 # (lessons/<slug>/claims.json), where its notebook reads them. Fails if a headline claim fails.

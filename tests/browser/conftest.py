@@ -177,22 +177,3 @@ def browser_context(browser):
     context.route(NOT_LOOPBACK, lambda route: route.abort())
     yield context
     context.close()
-
-
-# --- what a learner feels: latencies, reported at the end of the run ----------------------------
-
-LATENCY_LINES = pytest.StashKey[list]()
-
-
-@pytest.fixture(scope="session")
-def latency_report(request) -> list[str]:
-    """Lines that the tests add and that pytest prints in its closing summary."""
-    return request.config.stash.setdefault(LATENCY_LINES, [])
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    lines = config.stash.get(LATENCY_LINES, [])
-    if lines:
-        terminalreporter.write_sep("-", "widget latency in JupyterLab, key press to updated view")
-        for line in lines:
-            terminalreporter.write_line(line)

@@ -80,6 +80,12 @@ MAIN_WIDGETS = {
                                          quiz=True, picture=True),
     "03_undeclared_consumers": MainWidget("model", ("ArrowDown", "ArrowUp"), click="relabel", quiz=True,
                                           picture=True),
+    "04_unstable_data_dependencies": MainWidget("upstream change", ("ArrowDown", "ArrowUp"),
+                                                click="refresh on schedule", quiz=True, picture=True),
+    "05_underutilized_data_dependencies": MainWidget("start from", ("ArrowDown", "ArrowUp"),
+                                                     click="scroll_depth (bundle)", quiz=True, picture=True),
+    "06_static_analysis_of_data_dependencies": MainWidget("delete", ("ArrowDown", "ArrowUp"), click="access log",
+                                                          quiz=True, picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }
@@ -466,7 +472,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 @pytest.mark.parametrize("notebook", WITH_KEYBOARD, ids=ids, indirect=True)
-def test_main_widget_feels_instant(notebook, latency_report):
+def test_main_widget_feels_instant(notebook, record_property):
     spec = spec_for(notebook)
     page = notebook.page
     widget, control = find_main_widget(page, spec)
@@ -482,9 +488,10 @@ def test_main_widget_feels_instant(notebook, latency_report):
         page.wait_for_timeout(PAUSE_MS)
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
     seen = "picture" if widget.locator("img.widget-image").count() else "text"
-    latency_report.append(f"{notebook.stem}: {spec.label!r} changed {CHANGES} times ({keys[0]}/{keys[1]}), "
-                          f"key press to new {seen}: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
-                          f"(limit {P95_LIMIT_MS} ms)")
+    # Printed at the end of the run (see the conftest.py at the top of the repository).
+    record_property("latency", f"{notebook.stem}: {spec.label!r} changed {CHANGES} times ({keys[0]}/{keys[1]}), "
+                                f"key press to new {seen}: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+                                f"(limit {P95_LIMIT_MS} ms)")
     assert p95 <= P95_LIMIT_MS, f"p95 {p95:.0f} ms; every sample: {[round(s) for s in samples]}"
 
 
