@@ -222,6 +222,9 @@ def cmd_ripple(args) -> int:
 
     from .audit.system import to_graph
     system = load_inputs(args)
+    if not system.nodes:
+        raise CourseInputError("the inputs name no nodes to follow: give ripple a manifest, OpenLineage events "
+                               "(--lineage) or a dbt manifest (--dbt); code alone (--code) declares no nodes")
     if args.node not in system.nodes:
         from .errors import unknown_choice
         if len(system.nodes) <= 40:

@@ -117,6 +117,10 @@ def test_ripple_lessons_prompt_example(capsys, clean_file, tmp_path):
     assert code == 0 and "basket" in out and "churn" in out
     code, _, err = run(capsys, "ripple", "user_agee")
     assert code == 2 and "did you mean 'user_age'" in err and err.count("\n") == 1
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "job.py").write_text("import pandas as pd\npd.read_csv('orders.csv')\n")
+    code, _, err = run(capsys, "ripple", "user_age", "--code", str(tmp_path / "src"))  # code names no nodes
+    assert code == 2 and "name no nodes" in err and "--lineage" in err and err.count("\n") == 1
     code, out, _ = run(capsys, "lessons")
     assert code == 0 and out.startswith("01 ")
     code, out, _ = run(capsys, "prompt", "01")

@@ -25,7 +25,7 @@ def modules() -> dict[str, Path]:
 
 
 def imported(path: Path, known: dict[str, Path]) -> set[str]:
-    """The package's modules that ``path`` imports, anywhere in the file."""
+    """The package's modules that ``path`` imports, anywhere in the file (by name in a string too)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
@@ -40,6 +40,8 @@ def imported(path: Path, known: dict[str, Path]) -> set[str]:
                 base = ".".join(anchor + ([base] if base else []))
             found.add(base)
             found |= {f"{base}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value)  # a module named in a string: imported with importlib, as the registry does
     return {m for m in found if m in known and m != name}
 
 

@@ -255,3 +255,16 @@ def load_results(path: Path) -> list[ClaimResult]:
     """Read what :func:`save_results` wrote."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return [ClaimResult(**{**d, "values": tuple(d["values"]), "verdicts": tuple(d["verdicts"])}) for d in data]
+
+
+def saved_count(folder: Path, claim: str) -> tuple[int, int] | None:
+    """(worlds where ``claim`` held, worlds measured), as last saved in ``folder``'s claims.json;
+    None if it has not been measured yet. A lesson's checkers call it with their own folder.
+
+    >>> saved_count(Path("no such folder"), "any") is None
+    True
+    """
+    path = Path(folder) / "claims.json"
+    if not path.exists():
+        return None
+    return next(((r.holds_at, r.seeds) for r in load_results(path) if r.claim == claim), None)

@@ -365,7 +365,8 @@ class GraphPicture:
         pitch = max(box_heights, default=0) + ROW_GAP
         title_room = text_width(self.title, TITLE_PX, True) * FIT + 2 * MARGIN if self.title else 0
         width = max(content_width, min(self.page_width, title_room), self.min_size[0])
-        self.title_lines = wrap(self.title, width - 2 * MARGIN, TITLE_PX, True) if self.title else ()
+        self.title_width = width - 2 * MARGIN
+        self.title_lines = wrap(self.title, self.title_width, TITLE_PX, True) if self.title else ()
         y = MARGIN + len(self.title_lines) * TITLE_PX * LINE_EM + (6 if self.title else 0)
         self.heading_baseline = y + HEAD_PX
         rows_top = y + HEAD_PX * LINE_EM + 10
@@ -427,10 +428,10 @@ class GraphPicture:
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
             for name, colour in (("idle", IDLE_EDGE), ("lit", LIT_EDGE))] + [
             '</defs>', '<rect width="100%" height="100%" fill="#FFFFFF"/>']
-        for i, line in enumerate(self.title_lines):
+        for i in range(len(self.title_lines)):  # filled in by paint: a state may have its own title
             y = MARGIN + i * TITLE_PX * LINE_EM + TITLE_PX
             out.append(f'<text class="title" x="{MARGIN}" y="{y:.1f}" font-size="{TITLE_PX}" font-weight="bold" '
-                       f'fill="#000000">{_esc(line)}</text>')
+                       f'fill="#000000">{{title{i}}}</text>')
         for kind, band in kind_bands(self.graph)[0].items():
             first, last = band[0], band[-1]
             middle = (self.lefts[first] + self.lefts[last] + self.widths[last]) / 2
@@ -477,13 +478,19 @@ class GraphPicture:
         return "\n".join(out)
 
     def paint(self, fills: dict[str, str] | None = None, notes: dict[str, str] | None = None,
-              lit_edges=frozenset()) -> None:
-        """Recolour nodes (those not in ``fills`` go white), set notes, darken ``lit_edges``.
+              lit_edges=frozenset(), title: str | None = None) -> None:
+        """Recolour nodes (those not in ``fills`` go white), set notes, darken ``lit_edges``; and show
+        ``title`` instead of the picture's own, if given (on the lines the picture's own title takes).
 
         A note wraps onto the lines its box has; the text in a box is centred on the lines it uses.
         """
         fills, notes, lit = fills or {}, notes or {}, set(lit_edges)
         slots = {}
+        shown = self.title_lines if title is None else wrap(title, self.title_width, TITLE_PX, True)
+        if len(shown) > len(self.title_lines):  # longer than the picture was sized for: join the rest
+            shown = shown[:len(self.title_lines) - 1] + (" ".join(shown[len(self.title_lines) - 1:]),)
+        for k in range(len(self.title_lines)):
+            slots[f"title{k}"] = html.escape(shown[k]) if k < len(shown) else ""
         note_line = NOTE_PX * LINE_EM
         for i, n in enumerate(self.nodes):
             fill = fills.get(n, PLAIN_FILL)

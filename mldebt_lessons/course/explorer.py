@@ -53,11 +53,12 @@ class Explorer:
             self._quiet = outer
 
     def show(self, picture: GraphPicture, view, table: str, help_html: str | None = None) -> None:
-        """Recolour ``picture`` for ``view`` and put it, its summary and ``table`` on screen."""
+        """Recolour ``picture`` for ``view`` (and retitle it, if the view has a ``title``) and put it, its
+        summary and ``table`` on screen."""
         if not self._sized_alike and len(getattr(self, "pictures", ())) > 1:
             same_size(self.pictures.values())
             self._sized_alike = True
-        picture.paint(view.fills, view.notes, getattr(view, "lit_edges", frozenset()))
+        picture.paint(view.fills, view.notes, getattr(view, "lit_edges", frozenset()), getattr(view, "title", None))
         self._at_own_size(picture)
         self.image.value = picture.svg()
         if help_html is not None:

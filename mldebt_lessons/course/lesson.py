@@ -20,7 +20,6 @@ Not yet: not attempted: set `answer` above and run this cell again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -109,26 +108,6 @@ def check_best_choice(answer: Any, scores: dict, right: str, close: str, unknown
     if known:
         return Feedback(False, close.format(choice=answer, value=scores[answer]))
     return Feedback(False, unknown)
-
-
-_YES_NO = re.compile(r"\b(yes|yeah|yep|true|no|nope|false)\b")
-
-
-def read_yes_no(value: Any) -> bool | None:
-    """A learner's yes or no, however written; None when it is neither (or both).
-
-    >>> read_yes_no(" Yes, I think so"), read_yes_no("n"), read_yes_no(False), read_yes_no("maybe"), read_yes_no([1])
-    (True, False, False, None, None)
-    """
-    if value is True or value is False:
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    if text in ("y", "n"):
-        return text == "y"
-    words = {word in ("yes", "yeah", "yep", "true") for word in _YES_NO.findall(text)}
-    return words.pop() if len(words) == 1 else None
 
 
 NOT_ATTEMPTED = "not attempted: set `answer` above and run this cell again."

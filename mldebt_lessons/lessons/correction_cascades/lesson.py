@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from mldebt_lessons.course.answers import read_yes_no
 from mldebt_lessons.course.lesson import (
     Exercise,
     Feedback,
     Lesson,
     Option,
     Question,
-    read_yes_no,
 )
 
 CHECK_SEEDS = 3  # a function the learner writes is checked in this many worlds (the first of SEEDS)

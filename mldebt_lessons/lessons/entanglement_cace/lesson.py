@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numbers
 
+from mldebt_lessons.course.answers import read_yes_no
 from mldebt_lessons.course.lesson import (
     Exercise,
     Feedback,
     Lesson,
     Option,
     Question,
-    read_yes_no,
 )
 
 

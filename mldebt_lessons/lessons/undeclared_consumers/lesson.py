@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import copy
-import math
-import numbers
-import re
+from pathlib import Path
 
+from mldebt_lessons.course.answers import as_pair, as_text, is_number, number_in, read_yes_no, within
+from mldebt_lessons.course.claims import saved_count
 from mldebt_lessons.course.lesson import (
     Exercise,
     Feedback,
     Lesson,
     Option,
     Question,
-    read_yes_no,
 )
 from mldebt_lessons.lessons.undeclared_consumers.experiment import in_unit
 from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE
@@ -30,43 +29,6 @@ def _world(seed=None):
     return build_world() if seed is None else build_world(seed)
 
 
-def _is_number(x) -> bool:
-    """A finite real number (numpy's included), not a bool; never raises, even on huge integers."""
-    if not isinstance(x, numbers.Real) or isinstance(x, bool):
-        return False
-    try:
-        return math.isfinite(float(x))
-    except (OverflowError, ValueError, TypeError):
-        return False
-
-
-def _pair(answer):
-    """``answer`` as a tuple of two, or None if it is not a pair."""
-    if isinstance(answer, (tuple, list)) and len(answer) == 2:
-        return tuple(answer)
-    return None
-
-
-def _close(a, b, tolerance) -> bool:
-    return abs(float(a) - float(b)) <= tolerance + 1e-9
-
-
-def _text(prediction) -> str:
-    """Whatever the learner wrote, as lower-case text (never raises)."""
-    try:
-        return str(prediction).lower()
-    except Exception:
-        return ""
-
-
-def _number_in(prediction):
-    """The first number in a prediction (a number, or text holding one), or None."""
-    if _is_number(prediction):
-        return float(prediction)
-    found = re.search(r"-?\d+(?:\.\d+)?", _text(prediction))
-    return float(found.group()) if found else None
-
-
 def _pairs(items):
     """``items`` as a set of (model, reader) string pairs, or None if it is not a collection of such pairs."""
     if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple, set, frozenset)):
@@ -81,8 +43,7 @@ def _pairs(items):
 
 def _saved(claim_name):
     """(holds_at, seeds) of a claim as last measured across worlds, or None if not measured yet."""
-    from mldebt_lessons.lessons import saved_claims
-    return next(((r.holds_at, r.seeds) for r in saved_claims("03") if r.claim == claim_name), None)
+    return saved_count(Path(__file__).parent, claim_name)
 
 
 # --- 03.1: audit a month later ---
@@ -100,7 +61,7 @@ def _month_later_findings():
 
 
 def _check_month_later(answer) -> Feedback:
-    pair = _pair(answer)
+    pair = as_pair(answer)
     undeclared, stale = (_pairs(pair[0]), _pairs(pair[1])) if pair else (None, None)
     if undeclared is None or stale is None:
         return Feedback(False, "give a pair of lists: ([(model, reader), ...] undeclared, [(model, reader), ...] "
@@ -128,9 +89,9 @@ def _check_month_later(answer) -> Feedback:
 def _judge_month_later(prediction) -> str:
     undeclared, stale = _month_later_findings()
     total = len(undeclared) + len(stale)
-    guess = _number_in(prediction)
-    pair = _pair(prediction)
-    said = _text(pair[1] if pair else prediction)
+    guess = number_in(prediction)
+    pair = as_pair(prediction)
+    said = as_text(pair[1] if pair else prediction)
     still = {True: "yes", False: "no", None: None}[read_yes_no(said)]
     count = (f"you guessed {guess:g} findings; the audit reports {total}" if guess is not None
              else f"the audit reports {total} findings")
@@ -159,8 +120,8 @@ def _losses(seed):
 
 
 def _check_worst_change(answer) -> Feedback:
-    pair = _pair(answer)
-    if pair is None or not isinstance(pair[0], str) or not _is_number(pair[1]):
+    pair = as_pair(answer)
+    if pair is None or not isinstance(pair[0], str) or not is_number(pair[1]):
         return Feedback(False, "give a pair: (change, pounds lost per 1,000 users, before minus after), for example "
                                "('relabel', 120.0).")
     change, loss = pair[0], float(pair[1])
@@ -172,11 +133,11 @@ def _check_worst_change(answer) -> Feedback:
         return Feedback(False, f"'{change}' costs the ads ranker £{losses[change]:,.0f} per 1,000 users in this "
                                "world; another change costs it more. Which change makes it act on more users, "
                                "not fewer?")
-    if _close(loss, _losses(None)[worst], 1.0) and not _close(loss, losses[worst], 1.0):
+    if within(loss, _losses(None)[worst], 1.0) and not within(loss, losses[worst], 1.0):
         return Feedback(False, "that is the demo's world (seed 2015); measure in build_world(42).")
-    if _close(-loss, losses[worst], 1.0):
+    if within(-loss, losses[worst], 1.0):
         return Feedback(False, "right size, wrong sign: give before minus after, so a loss is a positive number.")
-    if not _close(loss, losses[worst], 1.0):
+    if not within(loss, losses[worst], 1.0):
         return Feedback(False, f"'{worst}' is the right change; now measure its loss in £ per 1,000 users "
                                "(value_before minus value_after).")
     world = _world(OTHER_SEED)
@@ -190,7 +151,7 @@ def _judge_worst_change(prediction) -> str:
     losses = _losses(OTHER_SEED)
     worst = max(losses, key=lambda c: (losses[c], c))
     truth = losses[worst]
-    guess = _number_in(prediction)
+    guess = number_in(prediction)
     head = (f"you guessed £{guess:,.0f}; " if guess is not None else "(read as no number) ")
     return (f"{head}in build_world({OTHER_SEED}) the worst change, '{worst}', costs the ads ranker £{truth:,.0f} "
             "per 1,000 users (before minus after). Acting on nobody can lose at most the profit; acting on "
@@ -208,8 +169,8 @@ def _told_changes(seed):
 
 
 def _check_told(answer) -> Feedback:
-    pair = _pair(answer)
-    if pair is None or not isinstance(pair[0], str) or not _is_number(pair[1]):
+    pair = as_pair(answer)
+    if pair is None or not isinstance(pair[0], str) or not is_number(pair[1]):
         return Feedback(False, "give a pair: (change, change in £ per 1,000 users), for example ('rescale', 0.0).")
     change, value = pair
     moves = _told_changes(OTHER_SEED)
@@ -218,7 +179,7 @@ def _check_told(answer) -> Feedback:
     if moves[change] == 0.0:
         return Feedback(False, f"once told, '{change}' moves the ads ranker by exactly £0: a told reader can undo "
                                "it. Which change can no reader undo?")
-    if not _close(value, moves[change], 1.0):
+    if not within(value, moves[change], 1.0):
         return Feedback(False, f"'{change}' is the change; now measure its effect in this world, after minus before, "
                                "in £ per 1,000 users (a fall is negative).")
     held = _saved("told_relabel_lowers_ads")
@@ -234,7 +195,7 @@ def _judge_told(prediction) -> str:
     moves = _told_changes(OTHER_SEED)
     moved = {c: v for c, v in moves.items() if v != 0.0}
     total = sum(moved.values())
-    guess = _number_in(prediction)
+    guess = number_in(prediction)
     head = (f"you guessed {guess:+,.0f}; " if guess is not None else "(read as no number) ")
     which = ", ".join(f"'{c}' by {('+' if v > 0 else '') + in_unit('GBP', v)}" for c, v in moved.items())
     return (f"{head}in build_world({OTHER_SEED}) the one change still moving a told ads ranker moves it by "
@@ -308,7 +269,7 @@ def _check_nightly(answer) -> Feedback:
 def _judge_nightly(prediction) -> str:
     counts = sorted({sum(len(r) for r in _expected_undeclared(declared, events).values())
                      for name, declared, events in _test_logs() if name.startswith("a log changed")})
-    guess = _number_in(prediction)
+    guess = number_in(prediction)
     said = ("" if guess is None else
             f"you guessed {guess:g}: {'right' if len(counts) == 1 and guess == counts[0] else 'not so'}; ")
     shown = " or ".join(str(c) for c in counts)
@@ -329,25 +290,25 @@ def _gentle_runs():
 
 
 def _check_loop(answer) -> Feedback:
-    pair = _pair(answer)
-    if pair is None or not all(_is_number(x) for x in pair):
+    pair = as_pair(answer)
+    if pair is None or not all(is_number(x) for x in pair):
         return Feedback(False, "give a pair of numbers: (weight inflation with the loop, without it).")
     loop, control, default = _gentle_runs()
-    if _close(pair[0], loop, 0.005) and _close(pair[1], control, 0.005):
+    if within(pair[0], loop, 0.005) and within(pair[1], control, 0.005):
         than = "less" if loop < default else "more"
         return Feedback(True, f"with half the push, after more rounds, the weights grow {loop:.2f}×, {than} than the "
                               f"demo's {default:.2f}× after fewer rounds; the control ends at {control:.2f}×. How far "
                               "the loop drifts depends on how hard the layout pushes, not only on how long it runs.")
-    if _close(pair[0], control, 0.005) and _close(pair[1], loop, 0.005):
+    if within(pair[0], control, 0.005) and within(pair[1], loop, 0.005):
         return Feedback(False, "you have them the wrong way round: the loop first, then the control.")
-    if _close(pair[0], default, 0.005):
+    if within(pair[0], default, 0.005):
         return Feedback(False, "that is the demo's setting; run the gentler, longer one the task asks for.")
     return Feedback(False, "read weight_inflation of the last round of each run.")
 
 
 def _judge_loop(prediction) -> str:
     loop, _, default = _gentle_runs()
-    text = _text(prediction)
+    text = as_text(prediction)
     said = ("above" if any(w in text for w in ("above", "more", "higher", "larger", "bigger")) else
             "below" if any(w in text for w in ("below", "less", "lower", "smaller", "fewer")) else None)
     truth = "below" if loop < default else "above"
