@@ -74,6 +74,11 @@ def explorers(world):
         IMPROVEMENTS,
     )
     from mldebt_lessons.lessons.correction_cascades.widget import CascadeExplorer
+    from mldebt_lessons.lessons.static_analysis_of_data_dependencies.experiment import VIEWS, deletable_nodes
+    from mldebt_lessons.lessons.underutilized_data_dependencies.widget import PRESETS, FeatureExplorer
+    from mldebt_lessons.lessons.unstable_data_dependencies.experiment import CHANGES, POLICIES, RELEASES
+    from mldebt_lessons.lessons.unstable_data_dependencies.widget import UpstreamExplorer
+    from mldebt_lessons.lessons.static_analysis_of_data_dependencies.widget import DeletionExplorer
     from mldebt_lessons.lessons.undeclared_consumers.experiment import (
         CHANGEABLE_MODELS,
         OUTPUT_CHANGES,
@@ -88,6 +93,15 @@ def explorers(world):
     consumers = ConsumerExplorer(world)
     yield "lesson 03: ConsumerExplorer", [(consumers.model, list(CHANGEABLE_MODELS)),
                                           (consumers.change, list(OUTPUT_CHANGES)), (consumers.tell, [True, False])]
+    upstream = UpstreamExplorer(world)
+    yield "lesson 04: UpstreamExplorer", [(upstream.change, list(CHANGES)), (upstream.policy, list(POLICIES)),
+                                          (upstream.release, list(range(RELEASES)))]
+    features = FeatureExplorer(world)
+    yield "lesson 05: FeatureExplorer", [(features.preset, [p for p in PRESETS if PRESETS[p] is not None]),
+                                         (features.boxes["scroll_depth"], [True, False])]
+    deletion = DeletionExplorer(world)
+    yield "lesson 06: DeletionExplorer", [(deletion.node, list(deletable_nodes())),
+                                          (deletion.view_picker, list(VIEWS)), (deletion.chains, [True, False])]
 
 
 def naive_controls(world):

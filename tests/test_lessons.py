@@ -73,6 +73,46 @@ WRONG_ANSWERS = {
     "03.5": [(1.0, 1.0), (2.0, 1.0), "2.4", [[1.49], [1.16]]],
 }
 WRONG_ANSWERS.update({
+    # lesson 04: its wrong answers here (owned by lesson 04).
+    # 04.1: no jump, text, the wrong sign, the demo world's jump, churn_model's jump in the asked world, a list.
+    "04.1": [0.0, "1.64", -1.64, 1.14, 2.46, [1.64]],
+    # 04.2: a worse policy with its own error, the broken live reader, the right policy with no number, text.
+    "04.2": [("pinned", 27.71), ("live", 62.77), ("refresh", 0.0), "refresh", [["refresh"], [27.34]],
+             ("refresh", "27.34")],
+    # 04.3: the wrong sign, no difference, text, a list.
+    "04.3": [0.13, 0.0, "-0.13", [-0.13]],
+    # 04.4 takes a function: never fires, always fires, no standard deviation, raises, a name, medians.
+    "04.4": [lambda trained, served: False, lambda trained, served: True,
+             lambda trained, served: bool(abs(np.mean(served) - np.mean(trained)) > 0.25),
+             lambda trained, served: 1 / 0, "signal_alarm",
+             lambda trained, served: bool(abs(np.median(served) - np.median(trained)) > 0.25 * np.std(trained))],
+})
+WRONG_ANSWERS.update({
+    # lesson 05: its wrong answers here (owned by lesson 05).
+    # 05.1: a useless candidate, the right one with a made-up gain, a bare name; 05.2: wrong numbers;
+    # 05.3: the demo world's pair, the pair swapped, both signs flipped, a year later's sign flipped, no change,
+    # text, one number; 05.4: a function that returns zeros, one that raises, a result instead of a function.
+    "05.1": [("scroll_depth", 0.5), ("inactive_30d", 99.0), "inactive_30d", [["inactive_30d"], [3]]],
+    "05.2": [0.0, -5.0, "3.0", [1.0]],
+    "05.3": [(1.93, -2.50), (-1.55, 1.14), (-1.14, 1.55), (1.14, 1.55), (0.0, 0.0), "1.14, -1.55", 1.14],
+    "05.4": [lambda world, features: {f: 0.0 for f in features}, lambda world, features: 1 / 0,
+             {"user_age": 1.0}, "leave_one_out_gains"],
+})
+WRONG_ANSWERS.update({
+    # lesson 06: its wrong answers here (owned by lesson 06).
+    # 06.1: the demo world's count (seed 2015), zero (what a direct-readers view predicts), not a whole number.
+    "06.1": [17, 0, 9.5, "9", [9], True],
+    # 06.2: the pair swapped, the restricted closure counted twice, a single number.
+    "06.2": [(66, 73), (66, 66), 73, "73, 66", [[73], [66]]],
+    # 06.3: both called gaps (the natural guess), the two swapped, one reader only, the old list answer, a name.
+    "06.3": [{"recommender": "static_analysis_gap", "fraud_model_es": "static_analysis_gap"},
+             {"recommender": "undeclared_consumer", "fraud_model_es": "static_analysis_gap"},
+             {"recommender": "static_analysis_gap"}, ["recommender", "country"], "static_analysis_gap", {}],
+    # 06.4 takes a function: one that finds nothing, one that raises, a result instead of a function.
+    "06.4": [lambda events, node: set(), lambda events, node: 1 / 0, {"churn_model", "ads_ranker"},
+             "breaks_if_deleted"],
+})
+WRONG_ANSWERS.update({
     # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
     "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],
     # 90.2: Larkspur's answers unchanged, everything automated (far more changes than needed), a number.

@@ -127,6 +127,9 @@ TAUGHT_IN = {
     "entanglement": "notebooks/01_entanglement_cace.ipynb",
     "correction_cascade": "notebooks/02_correction_cascades.ipynb",
     "undeclared_consumer": "notebooks/03_undeclared_consumers.ipynb",
+    "unstable_data_dependency": "notebooks/04_unstable_data_dependencies.ipynb",
+    "underutilized_data_dependency": "notebooks/05_underutilized_data_dependencies.ipynb",
+    "static_analysis_gap": "notebooks/06_static_analysis_of_data_dependencies.ipynb",
 }
 
 

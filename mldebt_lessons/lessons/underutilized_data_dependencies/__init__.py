@@ -1,0 +1,1 @@
+"""Lesson 05: underutilized data dependencies (Sculley et al. 2015, §3)."""
