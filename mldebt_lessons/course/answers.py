@@ -103,3 +103,13 @@ def read_yes_no(value: Any) -> bool | None:
         return text == "y"
     words = {word in ("yes", "yeah", "yep", "true") for word in _YES_NO.findall(text)}
     return words.pop() if len(words) == 1 else None
+
+
+def you_guessed(prediction: Any) -> str:
+    """The start of a prediction judge's sentence: "you guessed 12; ", or "" if no number was given.
+
+    >>> you_guessed("maybe 12"), you_guessed("no idea")
+    ('you guessed 12; ', '')
+    """
+    guess = number_in(prediction)
+    return f"you guessed {guess:g}; " if guess is not None else ""

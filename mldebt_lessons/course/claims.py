@@ -141,9 +141,14 @@ def _one_thread():
     return threadpool_limits(limits=1)
 
 
+BACKGROUND_NICENESS = 5  # a sweep is batch work: on a busy machine it yields to what a person is using
+
+
 def _start_worker() -> None:
     from mldebt_lessons.shop.world import build_world  # noqa: F401  loads the numerical libraries to limit
     _one_thread()  # for the worker's whole life
+    if hasattr(os, "nice"):  # a notebook or a browser open at the same time stays responsive
+        os.nice(BACKGROUND_NICENESS)
 
 
 def _measure_forked(seed: int) -> list[tuple[float, bool]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from mldebt_lessons.course.answers import is_number, number_in, read_yes_no
+from mldebt_lessons.course.answers import is_number, number_in, read_yes_no, you_guessed
 from mldebt_lessons.course.claims import saved_count
 from mldebt_lessons.course.lesson import (
     Exercise,
@@ -93,8 +93,7 @@ def _check_closure(answer) -> Feedback:
 
 def _judge_closure(prediction) -> str:
     log, manifest = _closure_sizes()
-    guess = number_in(prediction)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
+    head = you_guessed(prediction)
     return (f"{head}the manifest lacks {log - manifest} pairs, one for every node upstream of ads_ranker: a single "
             "undeclared read hides a whole column of the closure.")
 
@@ -229,8 +228,7 @@ def _judge_linker(prediction) -> str:
         log_edges,
     )
     want = len(downstream(log_edges(lesson_log()), "orders_db"))
-    guess = number_in(prediction)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
+    head = you_guessed(prediction)
     return (f"{head}on the lesson's log, orders_db reaches {want} jobs: its feature, every model that reads it "
             "(directly or through another model's score) and every consumer behind those models.")
 

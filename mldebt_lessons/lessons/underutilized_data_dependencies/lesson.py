@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mldebt_lessons.course.answers import as_pair, as_text, is_number, number_in, within
+from mldebt_lessons.course.answers import as_pair, as_text, is_number, within, you_guessed
 from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
 
 OTHER_SEED = 42  # exercises 05.1 and 05.2 ask about this world, not the demo's
@@ -81,9 +81,8 @@ def _check_fragility(answer) -> Feedback:
 
 
 def _judge_fragility(prediction) -> str:
-    guess = number_in(prediction)
     truth = _fragility(OTHER_SEED)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
+    head = you_guessed(prediction)
     return f"{head}it rises by {truth:.2f} thousandths in build_world({OTHER_SEED})."
 
 
@@ -175,8 +174,7 @@ def _judge_lofo(prediction) -> str:
     world = _world(COUNT_SEED)
     full = model_quality(world, ALL_FEATURES).loss_now
     negative = sum(model_quality(world, [f for f in ALL_FEATURES if f != n]).loss_now - full < 0 for n in ALL_FEATURES)
-    guess = number_in(prediction)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
+    head = you_guessed(prediction)
     return (f"{head}in build_world({COUNT_SEED}), {negative} of the {len(ALL_FEATURES)} features have a negative "
             "gain: the model is better without them.")
 

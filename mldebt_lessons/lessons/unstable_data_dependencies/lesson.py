@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mldebt_lessons.course.answers import as_pair, as_text, is_number, number_in, within
+from mldebt_lessons.course.answers import as_pair, as_text, is_number, within, you_guessed
 from mldebt_lessons.course.claims import saved_count
 from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
 
@@ -210,8 +210,7 @@ def _judge_monitor(prediction) -> str:
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import RELEASES, signal_columns, signal_moved
     world = _world()
     fires = [r for r in range(RELEASES) if signal_moved(*signal_columns(world, "bot_filter", "pinned", r))]
-    guess = number_in(prediction)
-    head = f"you guessed {guess:g}; " if guess is not None else ""
+    head = you_guessed(prediction)
     where = f" (releases {', '.join(map(str, fires))})" if fires else ""
     return (f"{head}on the pinned copy of session_count it fires at {len(fires)} of {RELEASES} releases{where}: "
             "a pinned copy never breaks, but it can drift far enough to deserve an alarm.")
