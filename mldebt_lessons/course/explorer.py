@@ -15,6 +15,8 @@ import base64
 import contextlib
 import html
 
+import ipywidgets as w
+
 from mldebt_lessons.course.drawing import OKABE_ITO, GraphPicture, same_size
 from mldebt_lessons.course.theme import style_widget
 
@@ -38,6 +40,15 @@ class Explorer:
     def __init__(self, children=(), **kwargs):
         super().__init__([style_widget(), *children], **kwargs)
         self.add_class("mldebt-explorer")
+
+    def _view_widgets(self, legend: str) -> list:
+        """Make the widgets an explorer shows under its controls (``change_help``, ``image``, ``summary``,
+        ``table``); return them in their order on screen, with ``legend`` (HTML) under the picture."""
+        self.change_help = w.HTML()
+        self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%"))  # show() sizes it to the picture
+        self.summary = w.HTML()
+        self.table = w.HTML()
+        return [self.change_help, self.image, w.HTML(f"<small>{legend}</small>"), self.summary, self.table]
 
     def _on_change(self, _):
         if not self._quiet:

@@ -63,13 +63,7 @@ class DeletionExplorer(Explorer, w.VBox):
         self.view_picker = w.ToggleButtons(options=list(VIEWS), value=view, description="view")
         self.chains = w.Checkbox(value=transitive, indent=False, description=CHAIN_LABEL, tooltip=CHAIN_TOOLTIP,
                                  layout=w.Layout(width="auto"))
-        self.change_help = w.HTML()
-        self.image = w.Image(format="svg+xml",
-                             layout=w.Layout(width="100%", max_width=f"{self.picture.size[0]}px"))
-        self.summary = w.HTML()
-        self.table = w.HTML()
-        super().__init__([w.HBox([self.node, self.chains]), self.view_picker, self.change_help, self.image,
-                          w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
+        super().__init__([w.HBox([self.node, self.chains]), self.view_picker, *self._view_widgets(LEGEND)])
         for control in (self.node, self.view_picker, self.chains):
             control.observe(self._on_change, names="value")
         self.refresh()

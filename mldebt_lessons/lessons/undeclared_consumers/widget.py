@@ -66,14 +66,7 @@ class ConsumerExplorer(Explorer, w.VBox):
         self.change = w.ToggleButtons(options=list(OUTPUT_CHANGES), value=change, description="change")
         self.tell = w.Checkbox(value=tell_undeclared, indent=False, description=TELL_LABEL, tooltip=TELL_TOOLTIP,
                                layout=w.Layout(width="auto"))
-        self.change_help = w.HTML()
-        # At most its own size: the picture is drawn narrow enough that its notes stay readable.
-        self.image = w.Image(format="svg+xml",
-                             layout=w.Layout(width="100%", max_width=f"{self.picture.size[0]}px"))
-        self.summary = w.HTML()
-        self.table = w.HTML()
-        super().__init__([w.HBox([self.model, self.tell]), self.change, self.change_help, self.image,
-                          w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
+        super().__init__([w.HBox([self.model, self.tell]), self.change, *self._view_widgets(LEGEND)])
         for control in (self.model, self.change, self.tell):
             control.observe(self._on_change, names="value")
         self.refresh()

@@ -84,13 +84,10 @@ class FeatureExplorer(Explorer, w.VBox):
                       for name in CANDIDATE_NAMES}
         self.preset = w.Dropdown(options=list(PRESETS), value=preset_of(ticked), description=PRESET_LABEL,
                                  layout=w.Layout(width="auto"))
-        self.image = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width=f"{self.picture.size[0]}px"))
-        self.summary = w.HTML()
-        self.table = w.HTML()
-        self.change_help = w.HTML(f"<small>{world_change_text()}</small>")
         super().__init__([self.preset, w.HTML("<b>candidate features added to churn_model</b>"),
                           w.GridBox(list(self.boxes.values()), layout=w.Layout(grid_template_columns="1fr 1fr")),
-                          self.change_help, self.image, w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
+                          *self._view_widgets(LEGEND)])
+        self.change_help.value = f"<small>{world_change_text()}</small>"
         for box in self.boxes.values():
             box.observe(self._on_change, names="value")
         self.preset.observe(self._on_preset, names="value")

@@ -68,13 +68,7 @@ class UpstreamExplorer(Explorer, w.VBox):
                                       style={"button_width": "150px"})
         self.release = w.IntSlider(value=release, min=0, max=RELEASES - 1, description="release",
                                    continuous_update=True, layout=w.Layout(width="340px"))
-        self.change_help = w.HTML()
-        self.image = w.Image(format="svg+xml",
-                             layout=w.Layout(width="100%", max_width=f"{self.picture.size[0]}px"))
-        self.summary = w.HTML()
-        self.table = w.HTML()
-        super().__init__([self.change, self.policy, self.release, self.change_help, self.image,
-                          w.HTML(f"<small>{LEGEND}</small>"), self.summary, self.table])
+        super().__init__([self.change, self.policy, self.release, *self._view_widgets(LEGEND)])
         for control in (self.change, self.policy, self.release):
             control.observe(self._on_change, names="value")
         self.refresh()
