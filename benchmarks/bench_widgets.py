@@ -74,6 +74,11 @@ def explorers(world):
         IMPROVEMENTS,
     )
     from mldebt_lessons.lessons.correction_cascades.widget import CascadeExplorer
+    from mldebt_lessons.lessons.direct_feedback_loops.experiment import EXPLORE_RATES
+    from mldebt_lessons.lessons.direct_feedback_loops.experiment import MAX_ROUNDS as MAX_REVIEW_ROUNDS
+    from mldebt_lessons.lessons.direct_feedback_loops.widget import ReviewLoopExplorer
+    from mldebt_lessons.lessons.hidden_feedback_loops.experiment import MAX_ROUNDS, RUNS
+    from mldebt_lessons.lessons.hidden_feedback_loops.widget import LoopExplorer
     from mldebt_lessons.lessons.static_analysis_of_data_dependencies.experiment import VIEWS, deletable_nodes
     from mldebt_lessons.lessons.underutilized_data_dependencies.widget import PRESETS, FeatureExplorer
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import CHANGES, POLICIES, RELEASES
@@ -102,6 +107,11 @@ def explorers(world):
     deletion = DeletionExplorer(world)
     yield "lesson 06: DeletionExplorer", [(deletion.node, list(deletable_nodes())),
                                           (deletion.view_picker, list(VIEWS)), (deletion.chains, [True, False])]
+    review = ReviewLoopExplorer(world)
+    yield "lesson 07: ReviewLoopExplorer", [(review.explore, list(EXPLORE_RATES)),
+                                      (review.rounds, list(range(1, MAX_REVIEW_ROUNDS + 1)))]
+    loops = LoopExplorer(world)
+    yield "lesson 08: LoopExplorer", [(loops.run, list(RUNS)), (loops.rounds, list(range(1, MAX_ROUNDS + 1)))]
 
 
 def naive_controls(world):

@@ -113,6 +113,28 @@ WRONG_ANSWERS.update({
              "breaks_if_deleted"],
 })
 WRONG_ANSWERS.update({
+    # lesson 07: its wrong answers here (owned by lesson 07).
+    # 07.1: the share it did learn about (seed 42), a percentage, the demo world's share, a list.
+    "07.1": [0.133, 86.7, 0.80, [0.867], "0.867", True],
+    # 07.2: the pair swapped, one number, made-up numbers; 07.3: a result instead of a function, a greedy-only
+    # policy (ignores explore), a random-only one; 07.4: the loop, a run that is not one of the three, a number.
+    "07.2": [(252.4, 139.4), 139.4, (0, 0), "139, 252"],
+    "07.3": [[1, 2, 3], lambda scores, budget, explore, rng: list(range(budget)), None.__class__],
+    "07.4": ["loop", "explore 10%", "random", 2.1, ["control", "loop"]],
+})
+WRONG_ANSWERS.update({
+    # lesson 08: its wrong answers here (owned by lesson 08).
+    "08.1": [1.0, 0.0, "1.59", [1.59], 2.5],
+    "08.2": ["churn only", "neither", ["both"], 3, "staggered"],
+    # 08.3 takes a function: always True, always False, one that raises, a name instead of a function.
+    "08.3": [lambda rounds: True, lambda rounds: False, lambda rounds: 1 / 0, "joint_monitor",
+             lambda rounds: any(r.churn_drift > 0 for r in rounds)],
+    # 08.4: no loop (the misconception that the email campaign's half is needed), the loop without the
+    # recommender, one name as a string, a number.
+    "08.4": [(), ("churn_model", "ltv_model"), "ltv_model", 3, ("ltv_model",),
+             ("churn_model", "ltv_model", "recommender", "homepage")],
+})
+WRONG_ANSWERS.update({
     # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
     "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],
     # 90.2: Larkspur's answers unchanged, everything automated (far more changes than needed), a number.

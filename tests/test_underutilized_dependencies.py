@@ -29,7 +29,7 @@ from mldebt_lessons.lessons.underutilized_data_dependencies.widget import (
     PRESETS,
     FeatureExplorer,
 )
-from mldebt_lessons.course.drawing import MIN_TEXT_PX, PAGE_WIDTH
+from mldebt_lessons.course.drawing import PAGE_WIDTH
 from mldebt_lessons.shop.candidates import a_year_later, candidate_columns, changed_a_year_later
 from mldebt_lessons.shop.models import model_spec
 from mldebt_lessons.shop.world import build_world, make_world

@@ -130,6 +130,8 @@ TAUGHT_IN = {
     "unstable_data_dependency": "notebooks/04_unstable_data_dependencies.ipynb",
     "underutilized_data_dependency": "notebooks/05_underutilized_data_dependencies.ipynb",
     "static_analysis_gap": "notebooks/06_static_analysis_of_data_dependencies.ipynb",
+    "direct_feedback_loop": "notebooks/07_direct_feedback_loops.ipynb",
+    "hidden_feedback_loop": "notebooks/08_hidden_feedback_loops.ipynb",
 }
 
 

@@ -261,8 +261,9 @@ class GraphPicture:
     """
 
     def __init__(self, g: nx.DiGraph, title: str = "", longest_note: str | dict[str, str] = "changed: merge_rare",
-                 dashed_edges=None, width: int = PAGE_WIDTH):
+                 dashed_edges=None, width: int = PAGE_WIDTH, dashed_legend: str = DASHED_LEGEND):
         self.graph = g
+        self.dashed_legend = dashed_legend  # what a dashed arrow means in this picture
         self.title = title
         self.longest_note = longest_note
         self.page_width = width
@@ -372,7 +373,7 @@ class GraphPicture:
         rows_top = y + HEAD_PX * LINE_EM + 10
         rows = max((r for _, r in self.grid.values()), default=-1) + 1  # rows are already centred by the layout
         self.rows_bottom = rows_top + rows * pitch
-        self.legend_lines = (wrap(DASHED_LEGEND, width - 2 * MARGIN - 44, LEGEND_PX) if self.dashed_edges else ())
+        self.legend_lines = (wrap(self.dashed_legend, width - 2 * MARGIN - 44, LEGEND_PX) if self.dashed_edges else ())
         height = self.rows_bottom + len(self.legend_lines) * LEGEND_PX * LINE_EM + MARGIN
         self.size = (round(width), round(max(height, self.min_size[1])))
         self.widths, self.lefts, self.pitch, self.rows_top = widths, lefts, pitch, rows_top

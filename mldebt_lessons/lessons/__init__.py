@@ -6,7 +6,7 @@ A lesson folder holds everything of one lesson: ``experiment.py`` (what is measu
 To add a lesson: a folder, a notebook, and one line in ``_LESSON_MODULES`` below.
 
 >>> list(LESSONS)
-['01', '02', '03', '04', '05', '06', '90']
+['01', '02', '03', '04', '05', '06', '07', '08', '90']
 >>> check("01.1", None).message
 'not attempted: set `answer` above and run this cell again.'
 """
@@ -30,6 +30,8 @@ _LESSON_MODULES = (
     "mldebt_lessons.lessons.unstable_data_dependencies.lesson",
     "mldebt_lessons.lessons.underutilized_data_dependencies.lesson",
     "mldebt_lessons.lessons.static_analysis_of_data_dependencies.lesson",
+    "mldebt_lessons.lessons.direct_feedback_loops.lesson",
+    "mldebt_lessons.lessons.hidden_feedback_loops.lesson",
     "mldebt_lessons.lessons.audit_your_system.lesson",
 )
 
@@ -46,7 +48,7 @@ def course_map() -> list[dict]:
     """Every lesson as plain data, in course order: what `mldebt lessons --format json` prints.
 
     >>> [l["id"] for l in course_map()]
-    ['01', '02', '03', '04', '05', '06', '90']
+    ['01', '02', '03', '04', '05', '06', '07', '08', '90']
     """
     return [{"id": lesson.id, "title": lesson.title, "notebook": f"notebooks/{lesson.notebook}",
              "section": lesson.paper_section, "minutes": lesson.minutes, "patterns": list(lesson.patterns),

@@ -86,6 +86,10 @@ MAIN_WIDGETS = {
                                                      click="scroll_depth (bundle)", quiz=True, picture=True),
     "06_static_analysis_of_data_dependencies": MainWidget("delete", ("ArrowDown", "ArrowUp"), click="access log",
                                                           quiz=True, picture=True),
+    # Its rounds slider opens at its maximum, so the first key goes left.
+    "07_direct_feedback_loops": MainWidget("rounds", ("ArrowLeft", "ArrowRight"), click="20%", quiz=True,
+                                           picture=True),
+    "08_hidden_feedback_loops": MainWidget("who retrains", ("ArrowDown", "ArrowUp"), quiz=True, picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }
