@@ -110,6 +110,15 @@ def check_best_choice(answer: Any, scores: dict, right: str, close: str, unknown
     return Feedback(False, unknown)
 
 
+def world_at(seed: int | None = None):
+    """The toy world at ``seed`` (the course's own seed if None), for checkers and prediction judges.
+
+    Imported only when a checker first runs, so that listing the lessons stays quick.
+    """
+    from mldebt_lessons.shop.world import build_world
+    return build_world() if seed is None else build_world(seed)
+
+
 NOT_ATTEMPTED = "not attempted: set `answer` above and run this cell again."
 
 

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from mldebt_lessons.course.answers import read_yes_no
-from mldebt_lessons.course.lesson import (
-    Exercise,
-    Feedback,
-    Lesson,
-    Option,
-    Question,
-)
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 
 CHECK_SEEDS = 3  # a function the learner writes is checked in this many worlds (the first of SEEDS)
-
-
-def _world():
-    from mldebt_lessons.shop.world import build_world
-    return build_world()
 
 
 def _check_worlds():
@@ -27,7 +16,7 @@ def _check_worlds():
 
 def _result(improvement, architecture, world=None):
     from mldebt_lessons.lessons.correction_cascades.experiment import measure_cascade
-    return measure_cascade(world or _world(), improvement, architecture)
+    return measure_cascade(world or world_at(), improvement, architecture)
 
 
 def _number(value) -> float | None:

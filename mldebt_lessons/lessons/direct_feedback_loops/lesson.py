@@ -15,17 +15,13 @@ from mldebt_lessons.course.lesson import (
     Option,
     Question,
     check_best_choice,
+    world_at,
 )
 
 OTHER_SEED = 42  # the exercises ask about this world, not the demo's (2015)
 PRICE_RATE = 0.2  # exercise 07.2's exploration rate
 ERROR_SEED = 7  # exercise 07.4's world
 RUNS = ("loop", "explore 10%", "control")
-
-
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
 
 
 def _saved(claim_name):
@@ -45,7 +41,7 @@ def _frozen_other():
         frozen_share,
         simulate_reviews,
     )
-    world = _world(OTHER_SEED)
+    world = world_at(OTHER_SEED)
     return frozen_share(world, simulate_reviews(world, 0.0))
 
 
@@ -79,7 +75,7 @@ def _judge_frozen(prediction) -> str:
 
 def _regrets_other():
     from mldebt_lessons.lessons.direct_feedback_loops.experiment import simulate_reviews
-    world = _world(OTHER_SEED)
+    world = world_at(OTHER_SEED)
     return simulate_reviews(world, 0.0)[-1].regret, simulate_reviews(world, PRICE_RATE)[-1].regret
 
 
@@ -121,7 +117,7 @@ def _test_cases():
     )
     out = []
     for seed in SEEDS[:3]:
-        world = _world(seed)
+        world = world_at(seed)
         scores = round0_scores(world)
         out.append((seed, scores, int(round(BUDGET_SHARE * len(scores)))))
     return out
@@ -174,7 +170,7 @@ def _check_policy(answer) -> Feedback:
                     return Feedback(False, f"at seed {seed}, explore=0 should review exactly the top {budget} scores.")
                 outside.append(int(np.sum(scores[picks] < top[-1] - 1e-12)))
                 if explore == 0.1 and k == 0:
-                    coverages.append(coverage_of(_world(seed), picks))
+                    coverages.append(coverage_of(world_at(seed), picks))
             if explore == 0.5 and np.mean(outside) < 0.2 * budget:
                 return Feedback(False, f"at seed {seed}, explore=0.5: only {np.mean(outside):.0f} of {budget} picks "
                                        "on average fall outside the top scores; half the budget should go to cases "
@@ -188,7 +184,7 @@ def _check_policy(answer) -> Feedback:
 
 def _judge_policy(prediction) -> str:
     from mldebt_lessons.lessons.direct_feedback_loops.experiment import BUDGET_SHARE
-    n = len(_world().truth["fraud_p"])
+    n = len(world_at().truth["fraud_p"])
     budget = int(round(BUDGET_SHARE * n))
     random_picks = int(round(0.1 * budget))
     guess = number_in(prediction)
@@ -201,7 +197,7 @@ def _judge_policy(prediction) -> str:
 
 def _errors_at_seven():
     from mldebt_lessons.lessons.direct_feedback_loops.experiment import simulate_reviews
-    world = _world(ERROR_SEED)
+    world = world_at(ERROR_SEED)
     return {"loop": simulate_reviews(world, 0.0)[-1].error, "explore 10%": simulate_reviews(world, 0.1)[-1].error,
             "control": simulate_reviews(world, 0.0, control=True)[-1].error}
 

@@ -5,23 +5,12 @@ from __future__ import annotations
 import numbers
 
 from mldebt_lessons.course.answers import read_yes_no
-from mldebt_lessons.course.lesson import (
-    Exercise,
-    Feedback,
-    Lesson,
-    Option,
-    Question,
-)
-
-
-def _world(seed: int | None = None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 
 
 def _effect(target: str, change: str, mode: str, model: str, seed: int | None = None):
     from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-    return next(e for e in measure_cace(_world(seed), target, change, mode) if e.model == model)
+    return next(e for e in measure_cace(world_at(seed), target, change, mode) if e.model == model)
 
 
 def _number(value) -> float | None:
@@ -58,7 +47,7 @@ def _judge_share(prediction, truth: float, what: str) -> str:
 
 def _ripple_models(feature: str) -> list[str]:
     from mldebt_lessons.shop.graph import ripple
-    return sorted(r.node for r in ripple(_world().graph, feature) if r.kind == "model")
+    return sorted(r.node for r in ripple(world_at().graph, feature) if r.kind == "model")
 
 
 def _check_ripple_count(answer) -> Feedback:
@@ -91,13 +80,13 @@ THRESHOLD_MODEL, THRESHOLD_CHANGE = "churn_model", "lower threshold"
 
 def _threshold_controls() -> set[str]:
     from mldebt_lessons.lessons.entanglement_cace.experiment import measure_cace
-    return {e.model for e in measure_cace(_world(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
+    return {e.model for e in measure_cace(world_at(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
             if e.decisions_flipped == 0 and e.mean_abs_score_change == 0}
 
 
 def _threshold_consumers() -> list[str]:
     from mldebt_lessons.lessons.entanglement_cace.experiment import consumer_effects
-    hits = consumer_effects(_world(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
+    hits = consumer_effects(world_at(), THRESHOLD_MODEL, THRESHOLD_CHANGE, "retrained")
     return sorted(name for name, share in hits.items() if share > 0)
 
 
@@ -112,7 +101,7 @@ def _check_threshold_controls(answer) -> Feedback:
                               f"{', '.join(_threshold_consumers())}.")
     if THRESHOLD_MODEL in given:
         return Feedback(False, f"{THRESHOLD_MODEL} is the changed model: its decisions move.")
-    unknown = given - set(_world().models)
+    unknown = given - set(world_at().models)
     if unknown:
         return Feedback(False, f"not a model of Larkspur: {', '.join(sorted(unknown))}.")
     return Feedback(False, "some model is missing from your list: check every model's decisions_flipped and "
@@ -120,7 +109,7 @@ def _check_threshold_controls(answer) -> Feedback:
 
 
 def _judge_threshold_controls(prediction) -> str:
-    others_move = len(_threshold_controls()) < len(_world().models) - 1
+    others_move = len(_threshold_controls()) < len(world_at().models) - 1
     truth = "another model moves" if others_move else "no other model moves"
     guessed = read_yes_no(prediction)
     if guessed is None:
@@ -173,7 +162,7 @@ def _slack() -> tuple[str, float]:
     """The input whose weight moves most, relative to its weight before, when ltv_model drops
     avg_basket_value and is retrained; and that relative move."""
     from mldebt_lessons.lessons.entanglement_cace.experiment import retrained_weights
-    world = _world()
+    world = world_at()
     before = world.models[SLACK_MODEL].input_weights()
     after = retrained_weights(world, SLACK_MODEL, SLACK_CHANGE, "retrained", SLACK_MODEL)
     moves = _relative_moves(before, after)
@@ -244,7 +233,7 @@ def _check_monitor(answer) -> Feedback:
             return Feedback(False, f"on old={args[0].tolist()}, new={args[1].tolist()}, threshold={args[2]} it "
                                    f"{shown}; expected {expected:.3f}. A score at the threshold counts as flagged.")
     for seed in SEEDS[:3]:
-        world = _world(seed)
+        world = world_at(seed)
         for model, feature, change in MONITOR_CASES:
             old, new, threshold = _scores_before_after(world, model, feature, change)
             got, error = run(old, new, threshold)

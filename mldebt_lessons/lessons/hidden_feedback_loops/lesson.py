@@ -18,6 +18,7 @@ from mldebt_lessons.course.lesson import (
     Option,
     Question,
     check_best_choice,
+    world_at,
 )
 from mldebt_lessons.lessons.hidden_feedback_loops.experiment import (
     RUNS,
@@ -29,13 +30,8 @@ from mldebt_lessons.lessons.hidden_feedback_loops.experiment import (
 OTHER_SEED = 42  # the exercises ask about this world, not the demo's
 
 
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
-
-
 def _ltv_ratio(seed: int = OTHER_SEED) -> float:
-    world = _world(seed)
+    world = world_at(seed)
     both, alone = simulate(world, "both"), simulate(world, "ltv only")
     return sum(r.ltv_drift for r in both) / sum(r.ltv_drift for r in alone)
 
@@ -59,7 +55,7 @@ def _judge_ratio(prediction) -> str:
 
 
 def _late_churn(seed: int = OTHER_SEED) -> dict:
-    world = _world(seed)
+    world = world_at(seed)
     return {run: late_drift(simulate(world, run))[0] for run in RUNS}
 
 
@@ -83,7 +79,7 @@ def _check_monitor(answer) -> Feedback:
         return Feedback(False, "set `answer` to your function itself (no brackets), taking a list of rounds.")
     wrong = []
     for seed in SEEDS[:3]:
-        world = _world(seed)
+        world = world_at(seed)
         for run in RUNS:
             rounds = simulate(world, run)
             expected = all(d > 0 for d in late_drift(rounds))
@@ -100,7 +96,7 @@ def _check_monitor(answer) -> Feedback:
 
 
 def _judge_alarms(prediction) -> str:
-    world = _world()
+    world = world_at()
     alarms = [run for run in RUNS if all(d > 0 for d in late_drift(simulate(world, run)))]
     return (f"{you_guessed(prediction)}in the demo's world the alarm should ring for {len(alarms)} of {len(RUNS)} "
             f"runs: {', '.join(alarms)}.")

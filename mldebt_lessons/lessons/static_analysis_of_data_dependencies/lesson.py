@@ -7,13 +7,7 @@ from pathlib import Path
 
 from mldebt_lessons.course.answers import is_number, number_in, read_yes_no, you_guessed
 from mldebt_lessons.course.claims import saved_count
-from mldebt_lessons.course.lesson import (
-    Exercise,
-    Feedback,
-    Lesson,
-    Option,
-    Question,
-)
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 
 OTHER_SEED = 42  # exercise 06.1 asks about this world, not the demo's
 CHAIN_NODE = "user_age"  # 06.1: fraud_model_es does not read it; fraud_model does
@@ -21,11 +15,6 @@ CHAIN_NODE = "user_age"  # 06.1: fraud_model_es does not read it; fraud_model do
 FORGOTTEN = (("recommender", "country"), ("fraud_model_es", "fraud_model"))
 PATTERNS = ("static_analysis_gap", "undeclared_consumer")
 LINKER_NODES = ("user_age", "orders_db", "churn_model", "fraud_model", "referral_code", "session_count")
-
-
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
 
 
 def _saved(claim_name):
@@ -39,7 +28,7 @@ def _chain_flips(seed):
     from mldebt_lessons.lessons.static_analysis_of_data_dependencies.experiment import (
         rerun_without,
     )
-    return rerun_without(_world(seed), CHAIN_NODE).models["fraud_model_es"].decisions_flipped
+    return rerun_without(world_at(seed), CHAIN_NODE).models["fraud_model_es"].decisions_flipped
 
 
 def _check_chain(answer) -> Feedback:
@@ -173,7 +162,7 @@ def _test_cases():
     )
     from mldebt_lessons.lessons.undeclared_consumers.experiment import log_with_changes
     cases = [("the lesson's log", lesson_log(), LINKER_NODES), ("an empty log", [], ("user_age",))]
-    cases += [(f"a log changed with seed {s}", log_with_changes(_world(s), s), LINKER_NODES) for s in SEEDS[:3]]
+    cases += [(f"a log changed with seed {s}", log_with_changes(world_at(s), s), LINKER_NODES) for s in SEEDS[:3]]
     return cases
 
 
@@ -212,7 +201,7 @@ def _check_linker(answer) -> Feedback:
                 named = _as_names(answer(lesson_log(), node)) or set()
             except Exception as error:
                 return Feedback(False, f"on the lesson's log, for {node}, it raised {type(error).__name__}.")
-            missed = rerun_without(_world(seed), node).broken - named
+            missed = rerun_without(world_at(seed), node).broken - named
             if missed:
                 return Feedback(False, f"in build_world({seed}), deleting {node} breaks {sorted(missed)}, which your "
                                        "function does not name.")

@@ -7,13 +7,7 @@ from pathlib import Path
 
 from mldebt_lessons.course.answers import as_pair, as_text, is_number, number_in, read_yes_no, within
 from mldebt_lessons.course.claims import saved_count
-from mldebt_lessons.course.lesson import (
-    Exercise,
-    Feedback,
-    Lesson,
-    Option,
-    Question,
-)
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 from mldebt_lessons.lessons.undeclared_consumers.experiment import in_unit
 from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import DEFAULT_INFLUENCE
 
@@ -22,11 +16,6 @@ GENTLE_INFLUENCE = DEFAULT_INFLUENCE / 2
 
 OTHER_SEED = 42  # exercises 03.2 and 03.3 ask about this world, not the demo's
 LONGER_ROUNDS = 8  # exercise 03.5's setting: half the demo's push, for longer
-
-
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
 
 
 def _pairs(items):
@@ -54,7 +43,7 @@ def _month_later_findings():
         log_a_month_later,
         undeclared_readers,
     )
-    world = _world()
+    world = world_at()
     audits = undeclared_readers(declared_consumers(world.graph), log_a_month_later(world))
     return ({(m, r) for m, a in audits.items() for r in a.undeclared},
             {(m, r) for m, a in audits.items() for r in a.never_observed})
@@ -115,7 +104,7 @@ def _ads(world, change, told=None):
 
 def _losses(seed):
     from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES
-    world = _world(seed)
+    world = world_at(seed)
     return {c: _ads(world, c).value_before - _ads(world, c).value_after for c in OUTPUT_CHANGES}
 
 
@@ -140,7 +129,7 @@ def _check_worst_change(answer) -> Feedback:
     if not within(loss, losses[worst], 1.0):
         return Feedback(False, f"'{worst}' is the right change; now measure its loss in £ per 1,000 users "
                                "(value_before minus value_after).")
-    world = _world(OTHER_SEED)
+    world = world_at(OTHER_SEED)
     beyond = ("more than all the profit it made" if _ads(world, worst).value_after < 0 else "most of its profit")
     return Feedback(True, f"'{worst}' costs £{losses[worst]:,.0f} per 1,000 users here: {beyond}, because nearly "
                           "every user now clears the old break-even and gets an ad that does not pay. A change that "
@@ -163,7 +152,7 @@ def _judge_worst_change(prediction) -> str:
 def _told_changes(seed):
     from mldebt_lessons.lessons.undeclared_consumers.experiment import OUTPUT_CHANGES
     from mldebt_lessons.lessons.undeclared_consumers.view import told_readers
-    world = _world(seed)
+    world = world_at(seed)
     everyone = told_readers(world, "churn_model", tell_undeclared=True)
     return {c: _ads(world, c, everyone).value_after - _ads(world, c, everyone).value_before for c in OUTPUT_CHANGES}
 
@@ -221,12 +210,12 @@ def _test_logs():
         log_with_changes,
     )
     from mldebt_lessons.shop.lineage import observed_reads
-    world = _world()
+    world = world_at()
     declared = declared_consumers(world.graph)
     logs = [("the demo's log", declared, observed_reads(world)),
             ("the log a month later", declared, log_a_month_later(world)),
             ("an empty log", declared, [])]
-    logs += [(f"a log changed with seed {s}", declared, log_with_changes(_world(s), s)) for s in SEEDS[:3]]
+    logs += [(f"a log changed with seed {s}", declared, log_with_changes(world_at(s), s)) for s in SEEDS[:3]]
     everyone = {m: tuple(readers) + (("ads_ranker",) if m == "churn_model" else ()) for m, readers in declared.items()}
     logs.append(("the demo's log, once ads_ranker is declared", everyone, observed_reads(world)))
     return logs
@@ -283,7 +272,7 @@ def _gentle_runs():
     from mldebt_lessons.lessons.undeclared_consumers.hidden_loop import (
         simulate_hidden_loop,
     )
-    world = _world()
+    world = world_at()
     return (simulate_hidden_loop(world, rounds=LONGER_ROUNDS, influence=GENTLE_INFLUENCE)[-1].weight_inflation,
             simulate_hidden_loop(world, rounds=LONGER_ROUNDS, ui_reads_prediction=False)[-1].weight_inflation,
             simulate_hidden_loop(world)[-1].weight_inflation)

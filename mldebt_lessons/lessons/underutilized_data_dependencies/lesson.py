@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mldebt_lessons.course.answers import as_pair, as_text, is_number, within, you_guessed
-from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 
 OTHER_SEED = 42  # exercises 05.1 and 05.2 ask about this world, not the demo's
 CREDIT_SEED = 1  # exercise 05.3 asks about this world
@@ -13,17 +13,12 @@ ROUNDING = 0.02  # thousandths: a measured answer may be rounded to two decimals
 COUNT_SEED = 2  # exercise 05.4's prediction asks about this world (its checker runs at SEEDS[:3])
 
 
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
-
-
 # --- 05.1: which candidate earns the most, in another world ---
 
 def _gains(seed):
     from mldebt_lessons.lessons.underutilized_data_dependencies.experiment import (
         ALL_FEATURES, CANDIDATE_NAMES, leave_one_out)
-    world = _world(seed)
+    world = world_at(seed)
     return {name: leave_one_out(world, ALL_FEATURES, name).gain for name in CANDIDATE_NAMES}
 
 
@@ -63,7 +58,7 @@ SUBSET_05_2 = ("inactive_30d", "member_over_a_year", "catalogue_subscriber")
 
 def _fragility(seed):
     from mldebt_lessons.lessons.underutilized_data_dependencies.experiment import BASE_INPUTS, model_quality
-    return model_quality(_world(seed), BASE_INPUTS + SUBSET_05_2).fragility
+    return model_quality(world_at(seed), BASE_INPUTS + SUBSET_05_2).fragility
 
 
 def _check_fragility(answer) -> Feedback:
@@ -92,7 +87,7 @@ def _credit(seed):
     """(gain today, gain a year later, user_age's weight without the flag, with it) of the catalogue flag."""
     from mldebt_lessons.lessons.underutilized_data_dependencies.experiment import (
         BASE_INPUTS, coefficient, model_quality)
-    world = _world(seed)
+    world = world_at(seed)
     with_flag = BASE_INPUTS + ("catalogue_subscriber",)
     never, flag = model_quality(world, BASE_INPUTS), model_quality(world, with_flag)
     return (never.loss_now - flag.loss_now, never.loss_later - flag.loss_later,
@@ -148,7 +143,7 @@ def _check_lofo(answer) -> Feedback:
         return Feedback(False, "put the function itself in `answer` (answer = leave_one_out_gains), not its result.")
     first = None
     for seed in SEEDS[:3]:
-        world = _world(seed)
+        world = world_at(seed)
         try:
             result = answer(world, list(ALL_FEATURES))
         except Exception as error:
@@ -171,7 +166,7 @@ def _check_lofo(answer) -> Feedback:
 
 def _judge_lofo(prediction) -> str:
     from mldebt_lessons.lessons.underutilized_data_dependencies.experiment import ALL_FEATURES, model_quality
-    world = _world(COUNT_SEED)
+    world = world_at(COUNT_SEED)
     full = model_quality(world, ALL_FEATURES).loss_now
     negative = sum(model_quality(world, [f for f in ALL_FEATURES if f != n]).loss_now - full < 0 for n in ALL_FEATURES)
     head = you_guessed(prediction)

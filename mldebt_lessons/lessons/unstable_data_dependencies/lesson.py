@@ -9,17 +9,12 @@ import numpy as np
 
 from mldebt_lessons.course.answers import as_pair, as_text, is_number, within, you_guessed
 from mldebt_lessons.course.claims import saved_count
-from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question
+from mldebt_lessons.course.lesson import Exercise, Feedback, Lesson, Option, Question, world_at
 
 BOT_SEED = 42  # exercise 04.1's world
 TABLE_SEED = 7  # exercise 04.2's world
 MIGRATE_SEED = 11  # exercise 04.3's world
 MID_CYCLE = 5  # exercise 04.2's release: two releases after the last refresh
-
-
-def _world(seed=None):
-    from mldebt_lessons.shop.world import build_world
-    return build_world() if seed is None else build_world(seed)
 
 
 def _direction(prediction):
@@ -44,7 +39,7 @@ def _across(claim_name, text) -> str:
 
 def _jump(seed, change, model, policy="live"):
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import jump_at_change
-    return jump_at_change(_world(seed), change, model, policy)
+    return jump_at_change(world_at(seed), change, model, policy)
 
 
 def _check_bot_jump(answer) -> Feedback:
@@ -83,7 +78,7 @@ def _judge_bot_jump(prediction) -> str:
 
 def _mid_cycle_errors():
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import POLICIES, release_errors
-    world = _world(TABLE_SEED)
+    world = world_at(TABLE_SEED)
     return {p: release_errors(world, "currency_table", p)["ltv_model"][MID_CYCLE] for p in POLICIES}
 
 
@@ -123,7 +118,7 @@ def _judge_mid_cycle(prediction) -> str:
 
 def _migration_gap(seed):
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import LAST, release_errors
-    world = _world(seed)
+    world = world_at(seed)
     refresh = release_errors(world, "fraud_retrain", "refresh")["fraud_model_es"][LAST]
     pinned = release_errors(world, "fraud_retrain", "pinned")["fraud_model_es"][LAST]
     return refresh - pinned
@@ -172,7 +167,7 @@ def _monitor_cases():
     )
     cases = []
     for seed in SEEDS[:3]:
-        world = _world(seed)
+        world = world_at(seed)
         for change in CHANGES:
             for policy in POLICIES:
                 for release in range(RELEASES):
@@ -208,7 +203,7 @@ def _check_monitor(answer) -> Feedback:
 
 def _judge_monitor(prediction) -> str:
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import RELEASES, signal_columns, signal_moved
-    world = _world()
+    world = world_at()
     fires = [r for r in range(RELEASES) if signal_moved(*signal_columns(world, "bot_filter", "pinned", r))]
     head = you_guessed(prediction)
     where = f" (releases {', '.join(map(str, fires))})" if fires else ""
