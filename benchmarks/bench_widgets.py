@@ -69,16 +69,28 @@ def report(name: str, times: list[float]) -> float:
 
 def explorers(world):
     """Each lesson's main widget and the controls a learner changes, one at a time."""
+    from mldebt_lessons.lessons.abstraction_debt.experiment import BUGS
+    from mldebt_lessons.lessons.abstraction_debt.experiment import VERSIONS as PREPARATION_VERSIONS
+    from mldebt_lessons.lessons.abstraction_debt.widget import PreparationExplorer
+    from mldebt_lessons.lessons.common_smells.experiment import SMELLS, VERSIONS
+    from mldebt_lessons.lessons.common_smells.widget import SmellExplorer
     from mldebt_lessons.lessons.correction_cascades.experiment import (
         ARCHITECTURES,
         IMPROVEMENTS,
     )
     from mldebt_lessons.lessons.correction_cascades.widget import CascadeExplorer
+    from mldebt_lessons.lessons.dead_experimental_codepaths.experiment import DETECTION_CHOICES, OLD_SERVER_CHOICES
+    from mldebt_lessons.lessons.dead_experimental_codepaths.view import CODE_CHOICES
+    from mldebt_lessons.lessons.dead_experimental_codepaths.widget import ReleaseExplorer
     from mldebt_lessons.lessons.direct_feedback_loops.experiment import EXPLORE_RATES
     from mldebt_lessons.lessons.direct_feedback_loops.experiment import MAX_ROUNDS as MAX_REVIEW_ROUNDS
     from mldebt_lessons.lessons.direct_feedback_loops.widget import ReviewLoopExplorer
+    from mldebt_lessons.lessons.glue_code.experiment import SWAP_LABELS
+    from mldebt_lessons.lessons.glue_code.widget import VERSION_BY_LABEL, GlueExplorer
     from mldebt_lessons.lessons.hidden_feedback_loops.experiment import MAX_ROUNDS, RUNS
     from mldebt_lessons.lessons.hidden_feedback_loops.widget import LoopExplorer
+    from mldebt_lessons.lessons.pipeline_jungles.experiment import PIPELINES, SCENARIOS
+    from mldebt_lessons.lessons.pipeline_jungles.widget import PrepExplorer
     from mldebt_lessons.lessons.static_analysis_of_data_dependencies.experiment import VIEWS, deletable_nodes
     from mldebt_lessons.lessons.underutilized_data_dependencies.widget import PRESETS, FeatureExplorer
     from mldebt_lessons.lessons.unstable_data_dependencies.experiment import CHANGES, POLICIES, RELEASES
@@ -112,6 +124,17 @@ def explorers(world):
                                       (review.rounds, list(range(1, MAX_REVIEW_ROUNDS + 1)))]
     loops = LoopExplorer(world)
     yield "lesson 08: LoopExplorer", [(loops.run, list(RUNS)), (loops.rounds, list(range(1, MAX_ROUNDS + 1)))]
+    glue = GlueExplorer(world)
+    yield "lesson 09: GlueExplorer", [(glue.swap, list(SWAP_LABELS)), (glue.version, list(VERSION_BY_LABEL))]
+    prep = PrepExplorer(world)
+    yield "lesson 10: PrepExplorer", [(prep.scenario, list(SCENARIOS)), (prep.pipeline, list(PIPELINES))]
+    release = ReleaseExplorer(world)
+    yield "lesson 11: ReleaseExplorer", [(release.old, list(OLD_SERVER_CHOICES)), (release.minutes, list(DETECTION_CHOICES)),
+                                         (release.code, list(CODE_CHOICES))]
+    preparation = PreparationExplorer(world)
+    yield "lesson 12: PreparationExplorer", [(preparation.bug, list(BUGS)), (preparation.version, list(PREPARATION_VERSIONS))]
+    smells = SmellExplorer(world)
+    yield "lesson 13: SmellExplorer", [(smells.smell, list(SMELLS)), (smells.version, list(VERSIONS))]
 
 
 def naive_controls(world):

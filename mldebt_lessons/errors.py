@@ -16,12 +16,19 @@ class CourseInputError(ValueError):
     """Bad input from a learner or a user. Its message is one line, shown without a traceback."""
 
 
-def unknown_choice(what: str, given: object, choices: Iterable[str]) -> CourseInputError:
-    """Build the error for a name that is not one of ``choices``."""
+def unknown_choice(what: str, given: object, choices: Iterable[str],
+                   listed: Iterable[str] | None = None) -> CourseInputError:
+    """Build the error for a name that is not one of ``choices``; ``listed``, if given, is what the
+    message lists (when naming every choice would make the line too long).
+
+    >>> str(unknown_choice("lesson", "glue", ["09", "glue_code"], listed=["09"]))
+    "unknown lesson 'glue' (did you mean 'glue_code'?); choose one of: 09"
+    """
     choices = [str(c) for c in choices]
     close = difflib.get_close_matches(str(given).strip(), choices, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return CourseInputError(f"unknown {what} {shown(given)}{hint}; choose one of: {', '.join(choices)}")
+    listed = choices if listed is None else [str(c) for c in listed]
+    return CourseInputError(f"unknown {what} {shown(given)}{hint}; choose one of: {', '.join(listed)}")
 
 
 def shown(value: object, limit: int = 60) -> str:

@@ -3,7 +3,10 @@
 import contextlib
 import os
 import pickle
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,16 +18,54 @@ from mldebt_lessons.lessons import CLAIMS
 def claims_sweep(tmp_path_factory):
     """Every claim of every lesson, measured once in all 20 worlds (both cores); and what it cost.
 
-    When `make test` splits the run over two processes (pytest-xdist), the first process to ask
-    measures and leaves the result for the other, so the sweep still runs once per test run.
+    The sweep starts in the background as soon as the tests are collected (``pytest_collection_finish``
+    below), at a low priority, so it uses the time the other tests leave free. When `make test` splits the
+    run over two processes (pytest-xdist), both read the one result: the sweep still runs once per run.
     """
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return measure_sweep()
-    shared = tmp_path_factory.getbasetemp().parent / "claims_sweep.pickle"  # one folder per test run
-    with exclusive(shared.with_suffix(".lock")):
-        if not shared.exists():
-            shared.write_bytes(pickle.dumps(measure_sweep()))
+    shared = sweep_path(tmp_path_factory)
+    with exclusive(shared.with_suffix(".lock")):  # held by the background sweep until it is done
+        if not shared.exists():  # nothing started it (no file locks), or it failed: measure it here
+            write_sweep(shared)
         return pickle.loads(shared.read_bytes())
+
+
+def sweep_path(tmp_path_factory) -> Path:
+    """Where this test run keeps its sweep: one folder per run, shared by its xdist processes."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "claims_sweep.pickle"
+
+
+def write_sweep(shared: Path) -> None:
+    """Measure the sweep and leave it in ``shared`` (whole, or not at all)."""
+    partial = shared.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(measure_sweep()))
+    os.replace(partial, shared)
+
+
+BACKGROUND = """import importlib.util, sys
+spec = importlib.util.spec_from_file_location("sweep_fixtures", sys.argv[1])
+fixtures = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fixtures)
+fixtures.write_sweep(fixtures.Path(sys.argv[2]))
+"""
+
+
+def pytest_collection_finish(session):
+    """Start the sweep in the background if a collected test needs it (once per run: in the first
+    xdist process, or in the only one). It holds the lock until it is done, so the fixture waits."""
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0" or not hasattr(os, "nice"):
+        return
+    if not any("claims_sweep" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    try:
+        import fcntl
+    except ImportError:
+        return
+    shared = sweep_path(session.config._tmp_path_factory)
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the child inherits the lock; it is released when the child exits
+        subprocess.Popen([sys.executable, "-c", BACKGROUND, __file__, str(shared)], pass_fds=(lock.fileno(),),
+                         preexec_fn=lambda: os.nice(15), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
 
 def measure_sweep():

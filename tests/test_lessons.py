@@ -21,6 +21,8 @@ from mldebt_lessons.lessons import (
     solution,
 )
 from mldebt_lessons.lessons.audit_your_system.lesson import STARTER_MANIFEST
+from mldebt_lessons.shop.smells.orders import basket_python, basket_sql
+from mldebt_lessons.shop.smells.sessions import session_count_prototype
 from mldebt_lessons.shop.world import build_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +136,83 @@ WRONG_ANSWERS.update({
     "08.4": [(), ("churn_model", "ltv_model"), "ltv_model", 3, ("ltv_model",),
              ("churn_model", "ltv_model", "recommender", "homepage")],
 })
+WRONG_ANSWERS.update({  # lesson 09: owned by its builder
+    # 09.1: a percentage instead of a share, nothing flips (the API misconception), a made-up share, text,
+    # this swap's share in the demo's world (what the explorer shows), the demo swap's share at seed 42.
+    "09.1": [11.3, 0.0, 0.5, "0.11", [0.11], True, 0.1144, 0.1428],
+    # 09.2: every miss silent, one file only, the files of another swap, a list instead of a dict, a bad word.
+    "09.2": [{"fraud_review.py": "silent", "report.py": "silent", "training.py": "silent"},
+             {"training.py": "crash"}, {"homepage.py": "silent", "report.py": "crash", "training.py": "crash"},
+             ["training.py"], {"fraud_review.py": "loud", "report.py": "loud", "training.py": "loud"}],
+    # 09.3 takes a function: coef_ only (breaks on trees), importances only (breaks on linear models), signed
+    # coefficients, one that raises, a name instead of a function.
+    "09.3": [lambda e: abs(e[-1].coef_[0]), lambda e: e.feature_importances_,
+             lambda e: (e[-1] if hasattr(e, "steps") else e).coef_.ravel(), lambda e: 1 / 0, "column_weights"],
+    # 09.4 takes a function: a text search (finds imports too), every file, nothing, one that raises, a name.
+    "09.4": [lambda sources, name: {f for f, t in sources.items() if name in t}, lambda sources, name: set(sources),
+             lambda sources, name: set(), lambda sources, name: 1 / 0, "builders"],
+})
+WRONG_ANSWERS.update({  # lesson 10: owned by its builder
+    # 10.1: a percentage, the demo world's share, none flipped, all flipped, text, a list.
+    "10.1": [88.0, 0.903, 0.0, 1.0, "0.88", [0.88]],
+    # 10.2: the jungle over the DAG, the clickstream change's share, the demo world's share (seed 2015),
+    # everything, text.
+    "10.2": [3.4, 0.545, 0.3002, 0.3, 1.0, 0.0, "0.3", [0.3]],
+    # 10.3: a check that always passes, one that always fails, one that counts rows only, not a function.
+    "10.3": [lambda table: True, lambda table: False, lambda table: len(table["user_id"]) == 3000,
+             "one_row_per_user", 1],
+    # 10.4: only the steps that read the file directly, every step, nothing, not a function.
+    "10.4": [lambda file: [s.name for s in __import__("mldebt_lessons.shop.prep.dag", fromlist=["STEPS"]).STEPS
+                           if file in s.inputs],
+             lambda file: ["sessions", "session_counts", "accounts", "baskets", "split", "users", "features"],
+             lambda file: [], "downstream"],
+})
+WRONG_ANSWERS.update({  # lesson 11: owned by its builder
+    # 11.1: release day without the extra flag (2, 27), today's counts, the pair swapped, one number, floats.
+    "11.1": [(2, 27), (0, 29), (26, 3), 3, (3.5, 26), "3, 26", (3, 27)],
+    # 11.2: srv-8 alone, twice srv-8 alone, zero, negative, text.
+    "11.2": [1742.1, 3484.2, 0.0, -3396.5, "3396.5", [3396.5]],
+    # 11.3 takes a function: only never-flipped flags (forgets "read nowhere"), only unread ones, every flag
+    # read, one that raises, a result instead of a function.
+    "11.3": [lambda source, configs: {n for n in __import__("mldebt_lessons.lessons.dead_experimental_codepaths"
+                                                            ".experiment", fromlist=["x"]).flags_read(source)
+                                      if len({bool(f.get(n, False)) for f in configs.values()}) == 1},
+             lambda source, configs: {n for f in configs.values() for n in f} - set(
+                 __import__("mldebt_lessons.lessons.dead_experimental_codepaths.experiment",
+                            fromlist=["x"]).flags_read(source)),
+             lambda source, configs: set(), lambda source, configs: 1 / 0, {"fast_lane", "legacy_tax"}],
+    # 11.4 takes a function: always True, always False, a text search (counts docstrings and comments),
+    # one returning a name, a bool instead of a function.
+    "11.4": [lambda name, sources: True, lambda name, sources: False,
+             lambda name, sources: not any(name in s for s in sources), lambda name, sources: name, True],
+})
+WRONG_ANSWERS.update({  # lesson 12: owned by its builder
+    # 12.1: no inflation, the inflation's sign flipped, the number as text or in a list, a share.
+    "12.1": [0.0, -0.0365, "0.0365", [0.0365], 0.5],
+    # 12.2: the share with batches of 50 (not 10), nothing flipped, text, out of range.
+    "12.2": [0.0378, 0.0, "0.064", -0.1, 1.5],
+    # 12.3: nothing moves, everything moves, text, out of range.
+    "12.3": [0.0, 1.0, "0.177", 2, -0.5],
+    # 12.4: a pipeline that ignores the postcode area, a name instead of a function, a function that raises,
+    # one that returns no pipeline, a fitted-looking number.
+    "12.4": [lambda: __import__("mldebt_lessons.shop.preparation.pipelined", fromlist=["x"]).make_pipeline(),
+             "churn_pipeline", lambda: 1 / 0, lambda: None, 0.66],
+})
+WRONG_ANSWERS.update({  # lesson 13: owned by its builder
+    # 13.1: the share still held (1 - the answer), the demo's threshold's share, a share as a percent, text.
+    "13.1": [0.106, 0.816, 89.4, "0.894", [0.894], -0.5],
+    # 13.2: every user with an order, the share instead of the count, a fraction of a user, text.
+    "13.2": [3000, 0.2247, 674.5, "674", 0],
+    # 13.3 takes a function: the numpy rewrite itself (NULL as 0), a mean without the NaN users, one in pence,
+    # one that raises, a name instead of a function.
+    "13.3": [lambda orders, n: basket_python(orders, n),
+             lambda orders, n: np.nan_to_num(basket_python(orders, n)),
+             lambda orders, n: basket_sql(orders, n) * 100, lambda orders, n: 1 / 0, "basket_like_sql"],
+    # 13.4: the prototype itself, one that counts events of all users, one that raises, a name.
+    "13.4": [lambda events, users: session_count_prototype(events, len(users)),
+             lambda events, users: np.full(len(users), float(len(events))),
+             lambda events, users: 1 / 0, "sessions_by_id"],
+})
 WRONG_ANSWERS.update({
     # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
     "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],
@@ -167,7 +246,12 @@ def test_the_registry_is_keyed_by_lesson_id_in_course_order():
 def test_an_unknown_lesson_gives_one_line():
     with pytest.raises(CourseInputError) as caught:
         get_lesson("99")
-    assert "\n" not in str(caught.value) and "01 (entanglement_cace)" in str(caught.value)
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 200, message
+    assert all(lesson_id in message for lesson_id in LESSONS) and "mldebt lessons" in message
+    with pytest.raises(CourseInputError) as caught:
+        get_lesson("glue_cod")
+    assert "did you mean 'glue_code'?" in str(caught.value)
 
 
 @pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)

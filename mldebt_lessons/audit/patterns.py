@@ -132,6 +132,13 @@ TAUGHT_IN = {
     "static_analysis_gap": "notebooks/06_static_analysis_of_data_dependencies.ipynb",
     "direct_feedback_loop": "notebooks/07_direct_feedback_loops.ipynb",
     "hidden_feedback_loop": "notebooks/08_hidden_feedback_loops.ipynb",
+    "glue_code": "notebooks/09_glue_code.ipynb",
+    "pipeline_jungle": "notebooks/10_pipeline_jungles.ipynb",
+    "dead_experimental_codepath": "notebooks/11_dead_experimental_codepaths.ipynb",
+    "abstraction_debt": "notebooks/12_abstraction_debt.ipynb",
+    "plain_old_data_smell": "notebooks/13_common_smells.ipynb",
+    "multiple_language_smell": "notebooks/13_common_smells.ipynb",
+    "prototype_smell": "notebooks/13_common_smells.ipynb",
 }
 
 
@@ -140,8 +147,8 @@ def learn_at(pattern_id: str) -> str:
 
     >>> learn_at("entanglement")
     'notebooks/01_entanglement_cace.ipynb'
-    >>> learn_at("glue_code")
-    'docs/debts.md#glue_code'
+    >>> learn_at("configuration_debt")
+    'docs/debts.md#configuration_debt'
     """
     if pattern_id not in PATTERNS:
         raise unknown_choice("pattern", pattern_id, PATTERNS)

@@ -262,6 +262,29 @@ def load_results(path: Path) -> list[ClaimResult]:
     return [ClaimResult(**{**d, "values": tuple(d["values"]), "verdicts": tuple(d["verdicts"])}) for d in data]
 
 
+def saved_range(folder: Path, claim: str) -> str:
+    """A saved claim's measured range, for prose that must not type it: 'from +0.040 to +0.092 in 20
+    of 20 worlds', or 'by at most 0.0005 either way in 20 of 20 worlds' when it moved both ways.
+
+    >>> saved_range(Path("no such folder"), "any")
+    '(not measured yet)'
+    """
+    path = Path(folder) / "claims.json"
+    found = [r for r in load_results(path) if r.claim == claim] if path.exists() else []
+    if not found:
+        return "(not measured yet)"
+    result = found[0]
+
+    def show(value: float) -> str:
+        text = UNITS[result.unit](value)
+        return text[1:] if text[:1] in "+-" and not text.strip("+-0.%×") else text  # no sign on a zero
+
+    worlds = f"in {result.holds_at} of {result.seeds} worlds"
+    if min(result.values) < 0 < max(result.values):  # both ways: the largest move says it best
+        return f"by at most {max(abs(v) for v in result.values):.4f} either way {worlds}"
+    return f"from {show(min(result.values))} to {show(max(result.values))} {worlds}"
+
+
 def saved_count(folder: Path, claim: str) -> tuple[int, int] | None:
     """(worlds where ``claim`` held, worlds measured), as last saved in ``folder``'s claims.json;
     None if it has not been measured yet. A lesson's checkers call it with their own folder.

@@ -6,7 +6,7 @@ A lesson folder holds everything of one lesson: ``experiment.py`` (what is measu
 To add a lesson: a folder, a notebook, and one line in ``_LESSON_MODULES`` below.
 
 >>> list(LESSONS)
-['01', '02', '03', '04', '05', '06', '07', '08', '90']
+['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '90']
 >>> check("01.1", None).message
 'not attempted: set `answer` above and run this cell again.'
 """
@@ -32,6 +32,11 @@ _LESSON_MODULES = (
     "mldebt_lessons.lessons.static_analysis_of_data_dependencies.lesson",
     "mldebt_lessons.lessons.direct_feedback_loops.lesson",
     "mldebt_lessons.lessons.hidden_feedback_loops.lesson",
+    "mldebt_lessons.lessons.glue_code.lesson",
+    "mldebt_lessons.lessons.pipeline_jungles.lesson",
+    "mldebt_lessons.lessons.dead_experimental_codepaths.lesson",
+    "mldebt_lessons.lessons.abstraction_debt.lesson",
+    "mldebt_lessons.lessons.common_smells.lesson",
     "mldebt_lessons.lessons.audit_your_system.lesson",
 )
 
@@ -48,7 +53,7 @@ def course_map() -> list[dict]:
     """Every lesson as plain data, in course order: what `mldebt lessons --format json` prints.
 
     >>> [l["id"] for l in course_map()]
-    ['01', '02', '03', '04', '05', '06', '07', '08', '90']
+    ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '90']
     """
     return [{"id": lesson.id, "title": lesson.title, "notebook": f"notebooks/{lesson.notebook}",
              "section": lesson.paper_section, "minutes": lesson.minutes, "patterns": list(lesson.patterns),
@@ -85,7 +90,9 @@ def get_lesson(key: str) -> Lesson:
     for lesson in LESSONS.values():
         if key in (lesson.id, lesson.slug):
             return lesson
-    raise unknown_choice("lesson", key, [f"{l.id} ({l.slug})" for l in LESSONS.values()])
+    ids = list(LESSONS)
+    raise unknown_choice("lesson", key, ids + [l.slug for l in LESSONS.values()],
+                         listed=ids + ["or a lesson's name, as `mldebt lessons` lists them"])
 
 
 def exercise(exercise_id: str) -> Exercise:

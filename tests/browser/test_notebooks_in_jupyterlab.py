@@ -90,6 +90,12 @@ MAIN_WIDGETS = {
     "07_direct_feedback_loops": MainWidget("rounds", ("ArrowLeft", "ArrowRight"), click="20%", quiz=True,
                                            picture=True),
     "08_hidden_feedback_loops": MainWidget("who retrains", ("ArrowDown", "ArrowUp"), quiz=True, picture=True),
+    "09_glue_code": MainWidget("swap", ("ArrowDown", "ArrowUp"), click="behind an API", quiz=True, picture=True),
+    "10_pipeline_jungles": MainWidget("what changed", ("ArrowDown", "ArrowUp"), click="DAG", quiz=True, picture=True),
+    "11_dead_experimental_codepaths": MainWidget("left on release 41", ("ArrowDown", "ArrowUp"), click="pruned",
+                                                 quiz=True, picture=True),
+    "12_abstraction_debt": MainWidget("bug", ("ArrowDown", "ArrowUp"), click="Pipeline", quiz=True, picture=True),
+    "13_common_smells": MainWidget("smell", ("ArrowDown", "ArrowUp"), click="fixed", quiz=True, picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }
@@ -199,37 +205,26 @@ class OpenNotebook:
         return self.name.removesuffix(".ipynb")
 
 
-@pytest.fixture(scope="session")
-def opened(jupyter_lab, browser_context):
-    """Open and run each notebook once, the first time a test asks for it; keep it open for the rest.
-    At the end: screenshots, kernels shut down, pages closed."""
-    pages: dict[str, OpenNotebook] = {}
-
-    def open_notebook(name: str) -> OpenNotebook:
-        if name not in pages:
-            page = browser_context.new_page()
-            page.set_default_timeout(20_000)
-            pages[name] = OpenNotebook(name, page)
-            open_and_run(page, jupyter_lab, name)
-        return pages[name]
-
-    yield open_notebook
-    for notebook in pages.values():
+@pytest.fixture(scope="module")
+def notebook(request, jupyter_lab, browser_context):
+    """The notebook a test is parametrized with, opened and run once for all its tests (pytest runs
+    them one after another, as the fixture is module-scoped). Then: screenshots, its kernel shut down,
+    its page closed, so the next notebook has the machine to itself."""
+    page = browser_context.new_page()
+    page.set_default_timeout(20_000)
+    notebook = OpenNotebook(request.param, page)
+    try:
+        open_and_run(page, jupyter_lab, notebook.name)
+        # In front: keyboard focus and native dropdowns only work in the page a person is looking at.
+        page.bring_to_front()
+        yield notebook
+    finally:
         # Best effort: a failed screenshot must not hide why the notebook itself failed.
         with contextlib.suppress(PlaywrightError):
             save_screenshots(notebook)
         with contextlib.suppress(PlaywrightError):
-            shut_down_kernels(notebook.page)
-        notebook.page.close()
-
-
-@pytest.fixture
-def notebook(request, opened):
-    """The notebook a test is parametrized with, opened and run (once per session), in front:
-    keyboard focus and native dropdowns only work in the page a person is looking at."""
-    notebook = opened(request.param)
-    notebook.page.bring_to_front()
-    return notebook
+            shut_down_kernels(page)
+        page.close()
 
 
 def save_screenshots(opened: OpenNotebook) -> None:

@@ -568,8 +568,10 @@ LESSON = Lesson(
 def where_to_learn(pattern_id: str) -> str:
     """A Markdown link, relative to notebooks/, to the lesson or the docs/debts.md section for a pattern.
 
+    >>> where_to_learn("configuration_debt")
+    '[docs/debts.md: Configuration debt](../docs/debts.md#configuration_debt)'
     >>> where_to_learn("glue_code")
-    '[docs/debts.md: Glue code](../docs/debts.md#glue_code)'
+    '[lesson 09: 09_glue_code.ipynb](09_glue_code.ipynb)'
     """
     target = learn_at(pattern_id)
     if target.startswith("notebooks/"):

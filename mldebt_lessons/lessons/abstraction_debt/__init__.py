@@ -1,0 +1,1 @@
+"""Lesson 12: abstraction debt (Sculley et al. 2015, §5)."""

@@ -1,0 +1,1 @@
+"""Lesson 11: dead experimental codepaths (Sculley et al. 2015, §5)."""

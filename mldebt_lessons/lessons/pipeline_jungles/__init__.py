@@ -1,0 +1,1 @@
+"""Lesson 10: pipeline jungles (Sculley et al. 2015, §5)."""

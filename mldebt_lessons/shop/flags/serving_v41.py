@@ -1,0 +1,67 @@
+"""Larkspur's checkout serving code, release 41: what every server runs today.
+
+Experiments were left in as flags. Each function reads the server's ``flags`` (a dict of
+name -> bool) and branches on them. The ``fast_lane`` branch is a 2019 experiment (approve a
+trusted customer's order at once, with a 30% welcome discount) that was switched off when it
+ended; its code was never removed.
+
+>>> import numpy as np
+>>> from mldebt_lessons.shop.flags.fleet import flags_of
+>>> orders = {"basket": np.array([50.0]), "fraud_score": np.array([0.9]), "churn_score": np.array([0.2]),
+...           "click_score": np.array([0.7]), "device": np.array(["app"])}
+>>> serve(orders, flags_of("srv-1"))["held"].tolist()
+[True]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RELEASE = 41
+FRAUD_THRESHOLD = 0.15
+
+
+def fraud_hold(orders, flags):
+    """Hold an order for manual review when the fraud model's score is high."""
+    threshold = FRAUD_THRESHOLD
+    if flags["strict_fraud"]:  # 2021 experiment: a stricter threshold
+        threshold = 0.10
+    return orders["fraud_score"] >= threshold
+
+
+def price_orders(orders, flags):
+    """What each order is charged, in pounds."""
+    price = orders["basket"].copy()
+    if flags["winback_discount"]:  # 2022 experiment: 10% off for customers about to leave
+        price = np.where(orders["churn_score"] >= 0.5, 0.9 * price, price)
+    return price
+
+
+def carousel(orders, flags):
+    """Whether the order's confirmation page shows the recommender's carousel, and its ranking key."""
+    shown = orders["click_score"] >= 0.5
+    if flags["app_carousel"]:  # 2020: the carousel on the app only
+        shown = shown & (orders["device"] == "app")
+    rank = orders["click_score"]
+    if flags["holiday_ranking"]:  # 2020 ranking tweak: big baskets first
+        rank = orders["click_score"] * np.log1p(orders["basket"])
+    return shown, rank
+
+
+def checkout(orders, flags):
+    """Hold, price and page of every order."""
+    held = fraud_hold(orders, flags)
+    price = price_orders(orders, flags)
+    page = np.full(len(price), "standard")
+    if flags["fast_lane"]:  # 2019 experiment, ended
+        held = np.zeros(len(price), dtype=bool)
+        price = 0.7 * orders["basket"]
+        page = np.full(len(price), "instant")
+    return held, price, page
+
+
+def serve(orders, flags):
+    """Every decision the checkout makes for ``orders`` under ``flags``."""
+    held, price, page = checkout(orders, flags)
+    shown, rank = carousel(orders, flags)
+    return {"held": held, "price": price, "page": page, "carousel": shown, "rank": rank}

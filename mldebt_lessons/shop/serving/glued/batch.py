@@ -1,0 +1,17 @@
+"""The nightly batch: score every user with every model and store the scores in the shop's database."""
+
+import sqlite3
+
+from .training import matrix
+
+
+def score_all(models, categories, users):
+    """A database with a ``scores`` table: one row per model and user, the probability of a yes."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE scores (model TEXT, user INTEGER, score REAL)")
+    for name, model in models.items():
+        probability = model.predict_proba(matrix(users, name, categories))[:, 1]
+        db.executemany("INSERT INTO scores VALUES (?, ?, ?)",
+                       [(name, user, float(p)) for user, p in enumerate(probability)])
+    db.commit()
+    return db
