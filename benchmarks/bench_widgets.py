@@ -74,6 +74,14 @@ def explorers(world):
     from mldebt_lessons.lessons.abstraction_debt.widget import PreparationExplorer
     from mldebt_lessons.lessons.common_smells.experiment import SMELLS, VERSIONS
     from mldebt_lessons.lessons.common_smells.widget import SmellExplorer
+    from mldebt_lessons.lessons.configuration_debt.experiment import MISTAKES
+    from mldebt_lessons.lessons.configuration_debt.view import CHECKER
+    from mldebt_lessons.lessons.configuration_debt.widget import ConfigExplorer
+    from mldebt_lessons.lessons.fixed_thresholds.experiment import POLICIES as THRESHOLD_POLICIES
+    from mldebt_lessons.lessons.fixed_thresholds.widget import ThresholdExplorer
+    from mldebt_lessons.lessons.monitoring_and_testing.widget import FAULT_OPTIONS, MonitorExplorer
+    from mldebt_lessons.shop.retraining import DRIFTS
+    from mldebt_lessons.shop.retraining import ROUNDS as RETRAIN_ROUNDS
     from mldebt_lessons.lessons.correction_cascades.experiment import (
         ARCHITECTURES,
         IMPROVEMENTS,
@@ -135,6 +143,15 @@ def explorers(world):
     yield "lesson 12: PreparationExplorer", [(preparation.bug, list(BUGS)), (preparation.version, list(PREPARATION_VERSIONS))]
     smells = SmellExplorer(world)
     yield "lesson 13: SmellExplorer", [(smells.smell, list(SMELLS)), (smells.version, list(VERSIONS))]
+    config = ConfigExplorer(world)
+    yield "lesson 14: ConfigExplorer", [(config.mistake, list(MISTAKES)), (config.checker, list(CHECKER))]
+    thresholds = ThresholdExplorer(world)
+    yield "lesson 15: ThresholdExplorer", [(thresholds.policy, list(THRESHOLD_POLICIES)),
+                                           (thresholds.drift, list(DRIFTS)), (thresholds.rounds, list(RETRAIN_ROUNDS))]
+    monitors = MonitorExplorer(world)
+    yield "lesson 16: MonitorExplorer", [(monitors.fault, [value for _, value in FAULT_OPTIONS]),
+                                         (monitors.toggles["psi"], [False, True]),
+                                         (monitors.toggles["bias_by_slice"], [False, True])]
 
 
 def naive_controls(world):

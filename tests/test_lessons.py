@@ -213,6 +213,66 @@ WRONG_ANSWERS.update({  # lesson 13: owned by its builder
              lambda events, users: np.full(len(users), float(len(events))),
              lambda events, users: 1 / 0, "sessions_by_id"],
 })
+WRONG_ANSWERS.update({  # lesson 14: owned by its builder
+    # 14.1: nothing flipped, the demo world's share (seed 2015), a percentage, text, a list, out of range.
+    "14.1": [0.0, 0.2744, 28.3, "0.283", [0.283], -0.1],
+    # 14.2: nothing flipped (the checker stops it), the demo world's share, a percentage, text.
+    "14.2": [0.0, 0.0422, 3.56, "0.0356", 1.5],
+    # 14.3: a value instead of a function, a check that flags nothing, one that flags every numeric feature,
+    # one that looks only at the first row's day, one that raises on a categorical or unknown column.
+    "14.3": [
+        {"avg_basket_value"},
+        lambda config, logged, days: set(),
+        lambda config, logged, days: {f for f in config["features"] if f in logged and logged[f].dtype.kind == "f"},
+        lambda config, logged, days: ({"avg_basket_value"} if "avg_basket_value" in config["features"] else set()),
+        lambda config, logged, days: {f for f in config["features"]
+                                      if days[~np.isnan(logged[f])].min() > 180 - config["window_days"]},
+        # the catalogue's day 60 typed in, not read from the logs
+        lambda config, logged, days: ({"avg_basket_value"} & set(config["features"])
+                                      if config["window_days"] > 120 else set()),
+    ],
+    # 14.4: a text instead of a function, every key, the keys on changed lines of the text diff, the own
+    # (unresolved) settings compared, nothing ever changed.
+    "14.4": [
+        "threshold",
+        lambda old, new: set(__import__("mldebt_lessons.shop.config", fromlist=["x"]).load_config_text(new)),
+        lambda old, new: {line[1:].split(":")[0].strip() for line in __import__("difflib").unified_diff(
+            old.splitlines(), new.splitlines(), n=0, lineterm="")
+            if line[:1] in "+-" and not line.startswith(("---", "+++", "-#", "+#")) and ":" in line},
+        lambda old, new: (lambda parse: {k for k in set(parse(old)) | set(parse(new))
+                                         if parse(old).get(k) != parse(new).get(k)})(
+            __import__("mldebt_lessons.shop.config", fromlist=["x"]).parse_config),
+        lambda old, new: set(),
+    ],
+})
+WRONG_ANSWERS.update({  # lesson 15: owned by its builder
+    # 15.1: capacity over queue (the inverse), the share held instead of the multiple, text, a negative number.
+    "15.1": [0.2, 0.52, "4.99", -5.0, [4.99]],
+    # 15.2: a share instead of points, the flipped sign, round 2's move, text.
+    "15.2": [0.013, -1.3, 23.3, "1.3", 250.0],
+    # 15.3 takes a function: the fixed 0.15, the capacity's quantile of all scores with ties (may overflow),
+    # a threshold that holds nothing, one that raises, a name.
+    "15.3": [lambda scores, capacity: 0.15,
+             lambda scores, capacity: float(np.quantile(scores, 1 - capacity, method="lower")),
+             lambda scores, capacity: 2.0, lambda scores, capacity: 1 / 0, "capacity_threshold"],
+    # 15.4 takes a function: the fixed 0.15, the highest score (precise, but catches too little), one that
+    # holds everything, one that raises, a number.
+    "15.4": [lambda scores, labels, target: 0.15, lambda scores, labels, target: float(np.max(scores)),
+             lambda scores, labels, target: 0.0, lambda scores, labels, target: 1 / 0, 0.2],
+})
+WRONG_ANSWERS.update({  # lesson 16: owned by its builder
+    # 16.1: the KS tests' delay (not PSI's), caught on day 0, negative, text, a list.
+    "16.1": [8, 0, -15, "15", [15]],
+    # 16.2: the corrected KS monitor's false alarms, negative, text, a list.
+    "16.2": [0.0, -3.14, "3.14", [3.14]],
+    # 16.3: the KS tests' harm, the harm if never caught, negative, text.
+    "16.3": [25.0, 1924.0, -401, "401"],
+    # 16.4 takes a function: a constant, one that raises, one that returns nothing, a mean difference, a name.
+    "16.4": [lambda reference, current: 0.0, lambda reference, current: 1 / 0, lambda reference, current: None,
+             lambda reference, current: abs(float(np.mean(np.asarray(reference, float)))
+                                            - float(np.mean(np.asarray(current, float)))),
+             "psi_by_hand"],
+})
 WRONG_ANSWERS.update({
     # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
     "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],

@@ -139,6 +139,9 @@ TAUGHT_IN = {
     "plain_old_data_smell": "notebooks/13_common_smells.ipynb",
     "multiple_language_smell": "notebooks/13_common_smells.ipynb",
     "prototype_smell": "notebooks/13_common_smells.ipynb",
+    "configuration_debt": "notebooks/14_configuration_debt.ipynb",
+    "fixed_threshold": "notebooks/15_fixed_thresholds.ipynb",
+    "monitoring_gap": "notebooks/16_monitoring_and_testing.ipynb",
 }
 
 
@@ -147,8 +150,8 @@ def learn_at(pattern_id: str) -> str:
 
     >>> learn_at("entanglement")
     'notebooks/01_entanglement_cace.ipynb'
-    >>> learn_at("configuration_debt")
-    'docs/debts.md#configuration_debt'
+    >>> learn_at("data_testing_debt")
+    'docs/debts.md#data_testing_debt'
     """
     if pattern_id not in PATTERNS:
         raise unknown_choice("pattern", pattern_id, PATTERNS)

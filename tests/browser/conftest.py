@@ -1,8 +1,8 @@
 """One JupyterLab server and one headless Chromium, shared by every browser test of the run.
 
 The server runs on a free loopback port with no token, a throw-away HOME and throw-away
-settings, workspace and runtime folders; it serves this repository, so notebooks open at
-``/lab/tree/notebooks/NAME``. The browser is Debian's ``/usr/bin/chromium`` driven by the
+settings, workspace and runtime folders; it serves this repository. Each test process loads
+JupyterLab once in one page and opens its notebooks there, one after another. The browser is Debian's ``/usr/bin/chromium`` driven by the
 Python ``playwright`` package (nothing is ever downloaded). Without that browser the tests
 skip, except under CI (``CI`` set), where they fail.
 """
@@ -177,3 +177,4 @@ def browser_context(browser):
     context.route(NOT_LOOPBACK, lambda route: route.abort())
     yield context
     context.close()
+

@@ -96,6 +96,10 @@ MAIN_WIDGETS = {
                                                  quiz=True, picture=True),
     "12_abstraction_debt": MainWidget("bug", ("ArrowDown", "ArrowUp"), click="Pipeline", quiz=True, picture=True),
     "13_common_smells": MainWidget("smell", ("ArrowDown", "ArrowUp"), click="fixed", quiz=True, picture=True),
+    "14_configuration_debt": MainWidget("config edit", ("ArrowDown", "ArrowUp"), click="off", quiz=True, picture=True),
+    "15_fixed_thresholds": MainWidget("threshold policy", ("ArrowDown", "ArrowUp"), click="fast", quiz=True,
+                                      picture=True),
+    "16_monitoring_and_testing": MainWidget("fault", ("ArrowDown", "ArrowUp"), click="PSI", quiz=True, picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }
@@ -155,9 +159,39 @@ RUN_FINISHED = """() => {
 }"""
 
 
-def open_and_run(page: Page, base_url: str, name: str) -> None:
-    """Open a notebook in a fresh workspace, clear its stored outputs, and run all its cells."""
-    page.goto(f"{base_url}/lab/tree/notebooks/{name}?reset")
+# JupyterLab has started and restored its layout: its commands (open a file...) are registered.
+LAB_READY = "async () => { await window.jupyterapp.restored; }"
+
+
+def load_lab(page: Page, base_url: str) -> None:
+    """Load JupyterLab in ``page`` with a fresh workspace (the file browser open, nothing else)."""
+    page.goto(f"{base_url}/lab?reset")
+    page.wait_for_function("() => window.jupyterapp?.shell", timeout=90_000, polling=100)
+    page.evaluate(LAB_READY)
+
+
+@pytest.fixture(scope="session")
+def lab_page(jupyter_lab, browser_context):
+    """One browser page with JupyterLab loaded, where every notebook of this process opens in turn.
+
+    Loading JupyterLab costs seconds of CPU; opening a notebook in an open JupyterLab costs little, as
+    for a person who keeps the tab open. Each notebook is closed, and its kernel shut down, before the
+    next one opens (see close_notebook).
+    """
+    page = browser_context.new_page()
+    page.set_default_timeout(20_000)
+    load_lab(page, jupyter_lab)
+    yield page
+    page.close()
+
+
+# Open a notebook in the JupyterLab already loaded in the page (as a double click in the file browser does).
+OPEN = "async path => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }"
+
+
+def open_and_run(page: Page, name: str) -> None:
+    """Open a notebook, clear its stored outputs, and run all its cells."""
+    page.evaluate(OPEN, f"notebooks/{name}")
     page.wait_for_function(KERNEL_READY, timeout=90_000, polling=100)
     fail_on_dialog(page)
     use_menu(page, "Edit", "Clear Outputs of All Cells")
@@ -186,9 +220,28 @@ def cells(page: Page) -> list[dict]:
     return page.evaluate(CELLS)
 
 
-def shut_down_kernels(page: Page) -> None:
-    """Shut the notebook's kernel down, so the next notebook has the machine to itself."""
-    page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")
+# Close every open document without saving (the tests ran its cells, and nothing may be written back),
+# then shut down every kernel.
+CLOSE_ALL = """async () => {
+  const app = window.jupyterapp;
+  for (const widget of [...app.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+  await app.serviceManager.sessions.shutdownAll();
+}"""
+
+
+def close_notebook(page: Page, base_url: str) -> None:
+    """Close the notebook and shut its kernel down, so the next notebook has the machine to itself.
+    If anything is left in the way (a dialog, an error), load JupyterLab afresh instead."""
+    try:
+        page.evaluate(CLOSE_ALL)
+        clean = page.locator(".jp-Dialog").count() == 0 and page.locator(".jp-NotebookPanel").count() == 0
+    except PlaywrightError:
+        clean = False
+    if not clean:
+        load_lab(page, base_url)
 
 
 # --- the notebook under test, opened and run once for all its tests -----------------------------
@@ -206,25 +259,19 @@ class OpenNotebook:
 
 
 @pytest.fixture(scope="module")
-def notebook(request, jupyter_lab, browser_context):
+def notebook(request, jupyter_lab, lab_page):
     """The notebook a test is parametrized with, opened and run once for all its tests (pytest runs
-    them one after another, as the fixture is module-scoped). Then: screenshots, its kernel shut down,
-    its page closed, so the next notebook has the machine to itself."""
-    page = browser_context.new_page()
-    page.set_default_timeout(20_000)
-    notebook = OpenNotebook(request.param, page)
+    them one after another, as the fixture is module-scoped), in the one JupyterLab page of this
+    process. Then: screenshots, and the notebook closed with its kernel shut down."""
+    notebook = OpenNotebook(request.param, lab_page)
     try:
-        open_and_run(page, jupyter_lab, notebook.name)
-        # In front: keyboard focus and native dropdowns only work in the page a person is looking at.
-        page.bring_to_front()
+        open_and_run(lab_page, notebook.name)
         yield notebook
     finally:
         # Best effort: a failed screenshot must not hide why the notebook itself failed.
         with contextlib.suppress(PlaywrightError):
             save_screenshots(notebook)
-        with contextlib.suppress(PlaywrightError):
-            shut_down_kernels(page)
-        page.close()
+        close_notebook(lab_page, jupyter_lab)
 
 
 def save_screenshots(opened: OpenNotebook) -> None:

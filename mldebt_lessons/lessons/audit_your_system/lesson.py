@@ -568,8 +568,8 @@ LESSON = Lesson(
 def where_to_learn(pattern_id: str) -> str:
     """A Markdown link, relative to notebooks/, to the lesson or the docs/debts.md section for a pattern.
 
-    >>> where_to_learn("configuration_debt")
-    '[docs/debts.md: Configuration debt](../docs/debts.md#configuration_debt)'
+    >>> where_to_learn("data_testing_debt")
+    '[docs/debts.md: Data testing debt](../docs/debts.md#data_testing_debt)'
     >>> where_to_learn("glue_code")
     '[lesson 09: 09_glue_code.ipynb](09_glue_code.ipynb)'
     """

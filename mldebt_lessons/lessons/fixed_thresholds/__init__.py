@@ -1,0 +1,1 @@
+"""Lesson 15: fixed thresholds in a dynamic system (Sculley et al. 2015, §7)."""

@@ -1,0 +1,1 @@
+"""Lesson 16: monitoring and testing (Sculley et al. 2015, §7)."""
