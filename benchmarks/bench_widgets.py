@@ -80,6 +80,10 @@ def explorers(world):
     from mldebt_lessons.lessons.fixed_thresholds.experiment import POLICIES as THRESHOLD_POLICIES
     from mldebt_lessons.lessons.fixed_thresholds.widget import ThresholdExplorer
     from mldebt_lessons.lessons.monitoring_and_testing.widget import FAULT_OPTIONS, MonitorExplorer
+    from mldebt_lessons.lessons.other_debts.widget import FAULT_OPTIONS as DATA_FAULT_OPTIONS
+    from mldebt_lessons.lessons.other_debts.widget import CheckExplorer
+    from mldebt_lessons.lessons.llm_systems.view import CHANGES as ASSISTANT_CHANGES
+    from mldebt_lessons.lessons.llm_systems.widget import GUARD_OPTIONS, AssistantExplorer
     from mldebt_lessons.shop.retraining import DRIFTS
     from mldebt_lessons.shop.retraining import ROUNDS as RETRAIN_ROUNDS
     from mldebt_lessons.lessons.correction_cascades.experiment import (
@@ -152,6 +156,13 @@ def explorers(world):
     yield "lesson 16: MonitorExplorer", [(monitors.fault, [value for _, value in FAULT_OPTIONS]),
                                          (monitors.toggles["psi"], [False, True]),
                                          (monitors.toggles["bias_by_slice"], [False, True])]
+    checks = CheckExplorer(world)
+    yield "lesson 17: CheckExplorer", [(checks.fault, [value for _, value in DATA_FAULT_OPTIONS]),
+                                       (checks.toggles["distribution"], [False, True]),
+                                       (checks.toggles["range"], [False, True])]
+    assistant = AssistantExplorer(world)
+    yield "lesson 18: AssistantExplorer", [(assistant.change, list(ASSISTANT_CHANGES)),
+                                           (assistant.guard, list(GUARD_OPTIONS))]
 
 
 def naive_controls(world):

@@ -160,7 +160,7 @@ def test_findings_by_pattern_links_every_pattern_inside_the_repository():
     text = findings_by_pattern(result).text
     for pattern in result.patterns_found():
         assert text.count(f"(`{pattern}`,") == 1
-    assert "(01_entanglement_cace.ipynb)" in text and "(../docs/debts.md#data_testing_debt)" in text
+    assert "(01_entanglement_cace.ipynb)" in text and "(17_other_debts.ipynb)" in text
     assert "guide" not in text.lower()
     assert hot_spots_text(result).count("\n") == 4
 

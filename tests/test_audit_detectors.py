@@ -1,5 +1,7 @@
 """Every detector: a positive case that shows the pattern, and the clean system as its control."""
 
+import json
+
 import pytest
 from audit_helpers import (
     clean_manifest,
@@ -17,7 +19,9 @@ from mldebt_lessons.audit.detectors import (
     topological,
 )
 from mldebt_lessons.audit.openlineage import lineage_from_events
+from mldebt_lessons.audit import audit_system
 from mldebt_lessons.audit.patterns import PATTERNS
+from mldebt_lessons.audit.report import json_report
 
 
 def spoil(change):
@@ -234,6 +238,16 @@ def test_a_hosted_unpinned_llm_is_an_unstable_dependency():
     model(m)["reads"].append("llm")
     found = findings_of(m, "unstable_data_dependency")
     assert any("hosted model 'llm'" in f.evidence for f in found)
+
+
+def test_a_finding_on_an_llm_part_links_to_the_llm_lesson_and_others_to_their_own():
+    m = clean_manifest()
+    m["models"].append(good_model("llm", [], [], hosted=True, type="llm"))
+    model(m)["reads"].append("llm")
+    data = json.loads(json_report(audit_system(system_of(m))))
+    lessons = {(f["pattern"], "llm" in f["nodes"]): f["lesson"] for f in data["findings"]}
+    assert lessons[("unstable_data_dependency", True)] == "notebooks/18_llm_systems.ipynb"
+    assert all(link != "notebooks/18_llm_systems.ipynb" for (_, llm), link in lessons.items() if not llm)
 
 
 def test_tarjan_and_topological_order_work_at_depth_without_recursion():

@@ -92,11 +92,11 @@ def test_the_reports_agree_with_each_other():
     assert set(data["summary"]["patterns_found"]) | set(data["summary"]["patterns_not_found"]) == set(PATTERNS)
 
 
-def test_findings_link_to_their_lesson_where_one_exists():
+def test_findings_link_to_their_lesson():
     data = json.loads(json_report(audit_toy_world()))
     for f in data["findings"]:
-        lesson = next((l for l in LESSONS.values() if l.id != "90" and f["pattern"] in l.patterns), None)
-        assert f["lesson"] == (f"notebooks/{lesson.notebook}" if lesson else f"docs/debts.md#{f['pattern']}")
+        lesson = next(l for l in LESSONS.values() if l.id != "90" and f["pattern"] in l.patterns)
+        assert f["lesson"] == f"notebooks/{lesson.notebook}"
 
 
 def test_the_tutor_prompt_carries_the_audit():

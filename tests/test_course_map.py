@@ -1,7 +1,6 @@
 """The course map: one registry, and everything that lists the course agrees with it.
 
-Every audit pattern leads a learner somewhere inside the repository (its lesson, or its section of
-docs/debts.md); `mldebt lessons --format json` has the documented shape and quality bar; the README's
+Every audit pattern leads a learner to the lesson that teaches it, inside the repository; `mldebt lessons --format json` has the documented shape and quality bar; the README's
 table and the start notebook's map are generated from the registry.
 """
 
@@ -11,23 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from mldebt_lessons.audit.patterns import PATTERNS, TAUGHT_IN, learn_at
+from mldebt_lessons.audit.patterns import LLM_LESSON, PATTERNS, TAUGHT_IN, learn_at
 from mldebt_lessons.cli import main
 from mldebt_lessons.lessons import LESSONS
 from mldebt_lessons.lessons.start_here.course_map import START_HERE, course_map_html, course_map_markdown, course_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPSTONE = "90"
-DEBTS = ROOT / "docs" / "debts.md"
 
 
 def lessons_json(capsys) -> list[dict]:
     assert main(["lessons", "--format", "json"]) == 0
     return json.loads(capsys.readouterr().out)["lessons"]
-
-
-def debts_anchors() -> list[str]:
-    return re.findall(r'<a id="([a-z_]+)"></a>\s*\n## ', DEBTS.read_text(encoding="utf-8"))
 
 
 # --- every pattern leads somewhere ---------------------------------------------------------------------------
@@ -39,24 +33,16 @@ def test_taught_in_agrees_with_the_lessons_that_teach_each_pattern():
 
 
 @pytest.mark.parametrize("pattern", sorted(PATTERNS))
-def test_every_pattern_links_to_its_lesson_or_to_its_section_of_docs_debts(pattern):
+def test_every_pattern_links_to_the_lesson_that_teaches_it(pattern):
     target = learn_at(pattern)
-    if pattern in TAUGHT_IN:
-        assert (ROOT / target).is_file(), target
-        assert any(pattern in lesson.patterns and target.endswith(lesson.notebook)
-                   for lesson in LESSONS.values() if lesson.id != CAPSTONE)
-    else:
-        assert target == f"docs/debts.md#{pattern}"
-        assert pattern in debts_anchors(), f"docs/debts.md has no section with <a id=\"{pattern}\"></a>"
+    assert (ROOT / target).is_file(), target
+    assert any(pattern in lesson.patterns and target.endswith(lesson.notebook)
+               for lesson in LESSONS.values() if lesson.id != CAPSTONE)
 
 
-def test_docs_debts_explains_only_the_patterns_without_a_lesson_each_once_with_four_parts():
-    anchors = debts_anchors()
-    assert sorted(anchors) == sorted(set(PATTERNS) - set(TAUGHT_IN)) and len(anchors) == len(set(anchors))
-    sections = DEBTS.read_text(encoding="utf-8").split('<a id="')[1:]
-    for section in sections:
-        for part in ("**What it is.**", "**At Larkspur.**", "**How the audit spots it.**", "**The fix.**"):
-            assert part in section, (section.split('"')[0], part)
+def test_the_llm_lesson_that_llm_findings_link_to_is_a_lesson():
+    assert any(LLM_LESSON == f"notebooks/{lesson.notebook}" for lesson in LESSONS.values())
+    assert (ROOT / LLM_LESSON).is_file()
 
 
 # --- mldebt lessons --format json ----------------------------------------------------------------------------

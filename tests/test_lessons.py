@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mldebt_lessons.audit.patterns import LLM_LESSON
 from mldebt_lessons.audit.toy import toy_manifest
 from mldebt_lessons.course.lesson import Feedback
 from mldebt_lessons.course.quiz import Quiz
@@ -273,6 +274,46 @@ WRONG_ANSWERS.update({  # lesson 16: owned by its builder
                                             - float(np.mean(np.asarray(current, float)))),
              "psi_by_hand"],
 })
+WRONG_ANSWERS.update({  # lesson 17: owned by its builder
+    # 17.1: one model's count (churn_model's), negative, text, a list (the total at seed 42 is 77).
+    "17.1": [33, -77, "77", [77]],
+    # 17.2: the fully pinned control, negative, text, a share over 1.
+    "17.2": [0.0, -0.07, "0.07", 2.0],
+    # 17.3: the minutes once automated, negative, text, a list.
+    "17.3": [130, -710, "710", [710]],
+    # 17.4 takes a function: always quiet, always alarming, raises, returns text, a range check, a name.
+    "17.4": [lambda reference, batch: False, lambda reference, batch: True, lambda reference, batch: 1 / 0,
+             lambda reference, batch: "alarm",
+             lambda reference, batch: bool(np.nanmax(batch["days_since_signup"]) > 3650), "new_accounts_check",
+             # the right share with no margin for chance: a false alarm on a clean batch
+             lambda reference, batch: bool(np.mean(batch["days_since_signup"] < 30)
+                                           > np.mean(reference["days_since_signup"] < 30))],
+    # 17.5 takes a function: keeps everything, raises, returns nothing, keeps only country, a name, and always
+    # keeps session_count alone (within the floor in the demo's world, not at seed 1).
+    "17.5": [lambda world, name: {"recommender": ("session_count", "device", "country"),
+                                  "churn_model": ("user_age", "session_count", "days_since_signup", "device")}[name],
+             lambda world, name: 1 / 0, lambda world, name: None, lambda world, name: ["country"], "simplify",
+             lambda world, name: ["session_count"]],
+})
+WRONG_ANSWERS.update({  # lesson 18: owned by its builder
+    # 18.1: the full-index recall, the broken recall, points instead of a share, a text.
+    "18.1": [1.0, 0.0, 45.0, "about half"],
+    # 18.2: nothing lost, the share lost, a number of generations, a text.
+    "18.2": [1.0, 0.0, 60, "less than half"],
+    # 18.3: the demo's lenient and strict parsers (copied), a parser that guesses the scale (out of 100 when above
+    # 1), one that always raises, one that returns a constant, a name instead of a function, not a function.
+    "18.3": [(_hosted := __import__("mldebt_lessons.shop.assistant.hosted", fromlist=["x"])).lenient_parse,
+             _hosted.strict_parse,
+             lambda reply: (lambda d: {**d, "confidence": d["confidence"] / (100 if d["confidence"] > 1 else 1)})(
+                 _hosted.lenient_parse(reply)),
+             lambda reply: 1 / 0, lambda reply: {"confidence": 0.5, "article_id": 0, "answer": ""}, "lenient_parse",
+             3.0],
+    # 18.4: the course's own best_threshold (copied), a fixed mark, one that raises, one that passes everything, the
+    # mean score, a number.
+    "18.4": [__import__("mldebt_lessons.shop.assistant.judge", fromlist=["x"]).best_threshold,
+             lambda scores, labels: 6.0, lambda scores, labels: 1 / 0, lambda scores, labels: float("-inf"),
+             lambda scores, labels: float(np.mean(scores)), 7.5],
+})
 WRONG_ANSWERS.update({
     # 90.1: the toy manifest unchanged (ads_ranker still undeclared), a node id instead of a manifest.
     "90.1": [toy_manifest(measure=False), "ads_ranker", {"system": "x"}, 3],
@@ -330,7 +371,9 @@ def test_lesson_metadata_is_complete(lesson):
 
 @pytest.mark.parametrize("lesson", LESSON_LIST, ids=lambda l: l.id)
 def test_patterns_come_from_the_guide_and_match_the_paper_section(lesson):
-    assert lesson.patterns
+    # The LLM lesson teaches the LLM forms of patterns other lessons own; the audit links to it by the
+    # finding's parts (audit.patterns.lesson_for), not by pattern.
+    assert lesson.patterns or f"notebooks/{lesson.notebook}" == LLM_LESSON
     for pattern in lesson.patterns:
         assert pattern in PATTERN_SECTIONS, pattern
         # A lesson on one section teaches that section's patterns; the capstone (§2-§8) applies them all.

@@ -120,9 +120,9 @@ def pattern(pattern_id: str) -> Pattern:
         raise unknown_choice("pattern", pattern_id, PATTERNS) from None
 
 
-# Where each pattern is taught: a lesson notebook, or until its lesson exists, a short explanation
-# in docs/debts.md. Kept here as data because the audit never imports the lessons (they import it);
-# tests/test_course_map.py checks it against the lesson registry.
+# Where each pattern is taught: its lesson notebook (every pattern has one). Kept here as data because
+# the audit never imports the lessons (they import it); tests/test_course_map.py checks it against the
+# lesson registry.
 TAUGHT_IN = {
     "entanglement": "notebooks/01_entanglement_cace.ipynb",
     "correction_cascade": "notebooks/02_correction_cascades.ipynb",
@@ -142,17 +142,50 @@ TAUGHT_IN = {
     "configuration_debt": "notebooks/14_configuration_debt.ipynb",
     "fixed_threshold": "notebooks/15_fixed_thresholds.ipynb",
     "monitoring_gap": "notebooks/16_monitoring_and_testing.ipynb",
+    "data_testing_debt": "notebooks/17_other_debts.ipynb",
+    "reproducibility_debt": "notebooks/17_other_debts.ipynb",
+    "process_management_debt": "notebooks/17_other_debts.ipynb",
+    "cultural_debt": "notebooks/17_other_debts.ipynb",
 }
 
 
 def learn_at(pattern_id: str) -> str:
-    """Where a learner reads about ``pattern_id``: its lesson notebook, or its section of docs/debts.md.
+    """Where a learner reads about ``pattern_id``: its lesson notebook.
 
     >>> learn_at("entanglement")
     'notebooks/01_entanglement_cace.ipynb'
     >>> learn_at("data_testing_debt")
-    'docs/debts.md#data_testing_debt'
+    'notebooks/17_other_debts.ipynb'
     """
     if pattern_id not in PATTERNS:
         raise unknown_choice("pattern", pattern_id, PATTERNS)
-    return TAUGHT_IN.get(pattern_id, f"docs/debts.md#{pattern_id}")
+    return TAUGHT_IN[pattern_id]
+
+
+# The LLM forms of the patterns (an embedding upgrade, a hosted model, a judge's cut-off, a prompt) are
+# taught together in one lesson: a finding that touches an LLM part links there.
+LLM_LESSON = "notebooks/18_llm_systems.ipynb"
+LLM_MODEL_TYPES = frozenset({"llm", "embedding", "embedder", "judge", "retriever", "reranker"})
+
+
+def is_llm_part(facts: dict) -> bool:
+    """True for a node that is part of an LLM system: a hosted model, an LLM, an embedder, a judge, or
+    a dataset of vectors made by an embedder.
+
+    >>> is_llm_part({"kind": "model", "type": "judge"}), is_llm_part({"kind": "model", "type": "classifier"})
+    (True, False)
+    """
+    return (bool(facts.get("hosted")) or str(facts.get("type", "")).strip().lower() in LLM_MODEL_TYPES
+            or bool(facts.get("embedded_with")))
+
+
+def lesson_for(pattern_id: str, node_facts) -> str:
+    """Where a learner reads about one finding: the LLM lesson if any of its nodes (``node_facts``, one
+    dict of facts per node) is an LLM part, else the pattern's own lesson (:func:`learn_at`).
+
+    >>> lesson_for("entanglement", [{"kind": "model", "type": "embedding"}])
+    'notebooks/18_llm_systems.ipynb'
+    >>> lesson_for("entanglement", [{"kind": "feature"}])
+    'notebooks/01_entanglement_cace.ipynb'
+    """
+    return LLM_LESSON if any(is_llm_part(facts) for facts in node_facts) else learn_at(pattern_id)

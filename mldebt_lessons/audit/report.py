@@ -18,23 +18,22 @@ Example
 
 from __future__ import annotations
 
-import functools
 import json
 import textwrap
 from collections import Counter
 from pathlib import Path
 
 from .mltestscore import SECTIONS, gaps, score_text
-from .patterns import PATTERNS, learn_at
+from .patterns import PATTERNS, lesson_for
 from .ranking import LEVELS, RULE
 from .system import counts, describe_counts
 
 WIDTH = 100
 
 
-@functools.lru_cache(maxsize=None)
-def _lesson_link(pattern_id: str) -> str:
-    return learn_at(pattern_id)
+def _lesson_link(finding, system) -> str:
+    """The lesson that teaches this finding (see patterns.lesson_for)."""
+    return lesson_for(finding.pattern, (system.nodes.get(node, {}) for node in finding.nodes))
 
 
 def summary(result) -> dict:
@@ -55,7 +54,7 @@ def as_json_data(result) -> dict:
     findings = []
     for f in result.findings:
         item = f.as_dict()
-        item["lesson"] = _lesson_link(f.pattern) or None
+        item["lesson"] = _lesson_link(f, system) or None
         findings.append(item)
     return {"system": {"name": system.name, "description": system.description, "inputs": list(system.inputs),
                        "counts": counts(system)},
@@ -113,7 +112,7 @@ def text_report(result, top: int = 10, table: int = 25) -> str:
             out.append(_wrap(f"Why: {f.evidence}", "    "))
             out.append(_wrap(f"Fix: {p.fix}", "    "))
             out.append(_wrap(f"Score: {f.why_score}", "    "))
-            link = _lesson_link(f.pattern)
+            link = _lesson_link(f, result.system)
             if link:
                 out.append(_wrap(f"Lesson: {link}", "    "))
             out.append("")
@@ -156,7 +155,7 @@ def markdown_report(result, top: int = 10) -> str:
         out += ["## Pay down first", ""]
         for f in result.findings[:top]:
             p = PATTERNS[f.pattern]
-            link = _lesson_link(f.pattern)
+            link = _lesson_link(f, result.system)
             out += [f"### {f.rank}. {p.title} ({p.section}) — {f.level}, score {f.score:g}", "",
                     f"- **Where:** {_md(_nodes_text(list(f.nodes), 8))}",
                     f"- **Why:** {_md(f.evidence)}", f"- **Fix:** {_md(p.fix)}",

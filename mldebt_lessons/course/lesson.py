@@ -83,6 +83,9 @@ class Lesson:
     key_points: tuple[str, ...]
     further_reading: tuple[str, ...] = field(default_factory=tuple)
     focus_nodes: tuple[str, ...] = ()  # graph nodes whose ripple the tutor prompt describes
+    # The graph those nodes are in, made from the world's graph (None: the world's graph itself), for a
+    # lesson that adds parts to Larkspur, such as lesson 18's support assistant.
+    focus_graph: Callable[[Any], Any] | None = None
 
     @property
     def notebook(self) -> str:

@@ -40,13 +40,14 @@ def tutor_prompt(lesson: Lesson, results: str = "", quiz=None,
     """One prompt holding the lesson's context, the learner's results and the three questions."""
     from mldebt_lessons.shop.world import build_world
     world = build_world()
+    graph = lesson.focus_graph(world.graph) if lesson.focus_graph else world.graph
     lines = [
         f"I am working through lesson {lesson.id}, \"{lesson.title}\", of the mldebt-lessons course, based on "
         f"{PAPER}, {lesson.paper_section}. Please act as my tutor.",
         "",
         "## Context",
         world_summary(world),
-        *[ripple_summary(world.graph, node) for node in lesson.focus_nodes],
+        *[ripple_summary(graph, node) for node in lesson.focus_nodes],
         "",
         "The models, and how each is built (this explains what retraining does to each):",
         models_summary(world),

@@ -6,7 +6,7 @@ A lesson folder holds everything of one lesson: ``experiment.py`` (what is measu
 To add a lesson: a folder, a notebook, and one line in ``_LESSON_MODULES`` below.
 
 >>> list(LESSONS)
-['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '90']
+['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '17', '18', '90']
 >>> check("01.1", None).message
 'not attempted: set `answer` above and run this cell again.'
 """
@@ -40,6 +40,8 @@ _LESSON_MODULES = (
     "mldebt_lessons.lessons.configuration_debt.lesson",
     "mldebt_lessons.lessons.fixed_thresholds.lesson",
     "mldebt_lessons.lessons.monitoring_and_testing.lesson",
+    "mldebt_lessons.lessons.other_debts.lesson",
+    "mldebt_lessons.lessons.llm_systems.lesson",
     "mldebt_lessons.lessons.audit_your_system.lesson",
 )
 
@@ -56,7 +58,7 @@ def course_map() -> list[dict]:
     """Every lesson as plain data, in course order: what `mldebt lessons --format json` prints.
 
     >>> [l["id"] for l in course_map()]
-    ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '90']
+    ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', '14', '15', '16', '17', '18', '90']
     """
     return [{"id": lesson.id, "title": lesson.title, "notebook": f"notebooks/{lesson.notebook}",
              "section": lesson.paper_section, "minutes": lesson.minutes, "patterns": list(lesson.patterns),

@@ -100,6 +100,8 @@ MAIN_WIDGETS = {
     "15_fixed_thresholds": MainWidget("threshold policy", ("ArrowDown", "ArrowUp"), click="fast", quiz=True,
                                       picture=True),
     "16_monitoring_and_testing": MainWidget("fault", ("ArrowDown", "ArrowUp"), click="PSI", quiz=True, picture=True),
+    "17_other_debts": MainWidget("fault", ("ArrowDown", "ArrowUp"), click="KS, chi2", quiz=True, picture=True),
+    "18_llm_systems": MainWidget("what changes", ("ArrowDown", "ArrowUp"), click="guarded", quiz=True, picture=True),
     # The capstone's ML Test Score widget: 28 rows of toggle buttons, answered by clicking.
     "90_audit_your_system": MainWidget(None, None, click="automated", quiz=True, anchor="ML Test Score (Breck"),
 }

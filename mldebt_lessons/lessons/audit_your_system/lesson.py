@@ -559,25 +559,19 @@ LESSON = Lesson(
     further_reading=("Sculley et al., Hidden Technical Debt in Machine Learning Systems, NeurIPS 2015.",
                      "Breck et al., The ML Test Score: A Rubric for ML Production Readiness and Technical Debt "
                      "Reduction, IEEE BigData 2017.",
-                     "OpenLineage specification: https://openlineage.io",
-                     "docs/debts.md: the patterns that have no lesson yet."),
+                     "OpenLineage specification: https://openlineage.io"),
     focus_nodes=("user_age", "churn_model"),  # the toy world's busiest feature and model in its audit
 )
 
 
 def where_to_learn(pattern_id: str) -> str:
-    """A Markdown link, relative to notebooks/, to the lesson or the docs/debts.md section for a pattern.
+    """A Markdown link, relative to notebooks/, to the lesson that teaches a pattern.
 
-    >>> where_to_learn("data_testing_debt")
-    '[docs/debts.md: Data testing debt](../docs/debts.md#data_testing_debt)'
     >>> where_to_learn("glue_code")
     '[lesson 09: 09_glue_code.ipynb](09_glue_code.ipynb)'
     """
-    target = learn_at(pattern_id)
-    if target.startswith("notebooks/"):
-        name = target.split("/")[-1]
-        return f"[lesson {name[:2]}: {name}]({name})"
-    return f"[docs/debts.md: {PATTERNS[pattern_id].title}](../{target})"
+    name = learn_at(pattern_id).split("/")[-1]
+    return f"[lesson {name[:2]}: {name}]({name})"
 
 
 def findings_by_pattern(result) -> Markdown:

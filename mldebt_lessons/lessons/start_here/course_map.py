@@ -22,13 +22,17 @@ START_HERE = {"id": "00", "title": "Start here: Larkspur, and the hidden debt in
 
 def course_rows() -> list[dict]:
     """One row per notebook, in course order: id, notebook, paper section, minutes, title, patterns."""
-    from mldebt_lessons.audit.patterns import PATTERNS
+    from mldebt_lessons.audit.patterns import LLM_LESSON, PATTERNS
     from mldebt_lessons.lessons import course_map
     rows = []
     for lesson in [START_HERE, *course_map()]:
         patterns = lesson["patterns"]
-        taught = ("all of them (the audit)" if set(patterns) == set(PATTERNS)
-                  else ", ".join(patterns) or "the tour, and how the course works")
+        if set(patterns) == set(PATTERNS):
+            taught = "all of them (the audit)"
+        elif lesson["notebook"] == LLM_LESSON:
+            taught = "the LLM form of several (the audit's findings on LLM parts)"
+        else:
+            taught = ", ".join(patterns) or "the tour, and how the course works"
         rows.append({"id": lesson["id"], "notebook": lesson["notebook"].split("/")[-1],
                      "section": lesson["section"], "minutes": lesson["minutes"], "title": lesson["title"],
                      "patterns": taught})

@@ -1,0 +1,1 @@
+"""Lesson 17: Other debts (Sculley et al. 2015, §8)."""
