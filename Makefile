@@ -1,6 +1,5 @@
 # Two commands do everything: `make lab` opens the course, `make test` runs every test.
-# Both create .venv in this folder first (once; again only when pyproject.toml changes). Packages
-# are installed without byte-compiling them all (--no-compile): Python compiles what it imports.
+# Both create .venv in this folder first (once; again only when pyproject.toml changes).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -15,7 +14,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "mldebt-lessons needs Python 3.10 or newer; $(PYTHON) is " + sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $(STAMP)
 
 lab: setup
