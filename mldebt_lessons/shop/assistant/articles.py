@@ -1,6 +1,11 @@
 """Larkspur's help articles, the questions customers ask, and two versions of a toy embedder.
 
-Every article is one topic (returns, delivery, ...) for one product line, written from templates.
+Every article is one topic (returns, delivery, ...) for one product line, written from templates, and
+says the month it was last updated. That line matters beyond realism: without it every world's articles
+give one TF-IDF matrix of rank 19 with repeated singular values, and a 24-dimension LSA would keep
+directions that no article defines, chosen by rounding, so recall would differ from one processor to
+another. With it, the kept singular values are distinct and the space is the same on every machine (a
+test checks the gaps in every claims world).
 A customer question names the product and a few words about the topic, often in words the article
 does not use (synonyms): a latent semantic analysis (LSA: TF-IDF, then TruncatedSVD) places both in one
 small space, where the question's article should be among the nearest.
@@ -49,6 +54,7 @@ TOPICS = {
 PRODUCT_LINES = ("oak dining table", "linen bedding", "ceramic lamp", "wool rug", "velvet sofa",
                  "glass vase", "walnut bookshelf", "cotton towels")
 FILLER = "hello please help thanks question my order today need know quick".split()
+MONTHS = "january february march april may june july august september october november december".split()
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def _article_text(rng, topic: str, product: str) -> str:
     words = TOPICS[topic][0].split()
     picked = rng.permutation(words)
     return (f"{product} {topic}. How {topic} works for your {product}: {' '.join(picked[:4])}. "
-            f"See {picked[4]} and {picked[5]} for {product.split()[-1]} orders.")
+            f"See {picked[4]} and {picked[5]} for {product.split()[-1]} orders. Updated in {rng.choice(MONTHS)}.")
 
 
 def _question_text(rng, topic: str, product: str) -> str:
