@@ -54,6 +54,26 @@ class Explorer:
         if not self._quiet:
             self.refresh()
 
+    def _toggle_row(self, options: dict[str, tuple[str, str]], on) -> w.HBox:
+        """One toggle button per option (name -> (label, tooltip)), pressed for the names in ``on``; each
+        press refreshes. The buttons are kept in ``self.toggles``; return them in a wrapping row."""
+        self.toggles = {name: w.ToggleButton(value=name in on, description=label, tooltip=tip,
+                                             layout=w.Layout(width="auto"))
+                        for name, (label, tip) in options.items()}
+        for toggle in self.toggles.values():
+            toggle.observe(self._on_change, names="value")
+        return w.HBox(list(self.toggles.values()), layout=w.Layout(flex_flow="row wrap"))
+
+    def _pressed(self) -> tuple[str, ...]:
+        """The names of the toggle buttons that are pressed, in their order on screen."""
+        return tuple(name for name, toggle in self.toggles.items() if toggle.value)
+
+    def _press_only(self, names) -> None:
+        """Press the toggle buttons named in ``names`` and release the rest (call inside ``_quietly``)."""
+        chosen = set(names)
+        for name, toggle in self.toggles.items():
+            toggle.value = name in chosen
+
     @contextlib.contextmanager
     def _quietly(self):
         # While several controls are being set, refresh once at the end instead of each time.

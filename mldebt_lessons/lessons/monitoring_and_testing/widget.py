@@ -54,15 +54,10 @@ class MonitorExplorer(Explorer, w.VBox):
         self.picture = TimelinePicture()
         self.fault = w.Dropdown(options=FAULT_OPTIONS, value=fault, description="fault",
                                 style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.toggles = {name: w.ToggleButton(value=name in monitors, description=m.label, tooltip=m.what,
-                                             layout=w.Layout(width="auto"))
-                        for name, m in MONITORS.items()}
-        buttons = w.HBox(list(self.toggles.values()), layout=w.Layout(flex_flow="row wrap"))
+        buttons = self._toggle_row({name: (m.label, m.what) for name, m in MONITORS.items()}, monitors)
         super().__init__([self.fault, w.HTML("<small>monitors watching (click to switch on or off):</small>"),
                           buttons, *self._view_widgets(LEGEND)])
         self.fault.observe(self._on_change, names="value")
-        for toggle in self.toggles.values():
-            toggle.observe(self._on_change, names="value")
         self.refresh()
 
     def __repr__(self) -> str:
@@ -70,16 +65,15 @@ class MonitorExplorer(Explorer, w.VBox):
 
     @property
     def monitors(self) -> tuple[str, ...]:
-        return tuple(name for name, toggle in self.toggles.items() if toggle.value)
+        return self._pressed()
 
     def select(self, fault: str, monitors=DEMO_MONITORS) -> None:
         """Set the fault and the monitors, as a learner would, and refresh once."""
         check_fault(fault)
-        chosen = set(check_monitors(monitors))
+        chosen = check_monitors(monitors)
         with self._quietly():
             self.fault.value = fault
-            for name, toggle in self.toggles.items():
-                toggle.value = name in chosen
+            self._press_only(chosen)
         self.refresh()
 
     def refresh(self) -> None:

@@ -47,15 +47,10 @@ class CheckExplorer(Explorer, w.VBox):
         self.picture = CheckGrid()
         self.fault = w.Dropdown(options=FAULT_OPTIONS, value=fault, description="fault",
                                 style={"description_width": "initial"}, layout=w.Layout(width="100%"))
-        self.toggles = {name: w.ToggleButton(value=name in checks, description=SHORT[name], tooltip=what,
-                                             layout=w.Layout(width="auto"))
-                        for name, what in CHECKS.items()}
-        buttons = w.HBox(list(self.toggles.values()), layout=w.Layout(flex_flow="row wrap"))
+        buttons = self._toggle_row({name: (SHORT[name], what) for name, what in CHECKS.items()}, checks)
         super().__init__([self.fault, w.HTML("<small>checks on tonight's batch (click to switch on or off):</small>"),
                           buttons, *self._view_widgets(LEGEND)])
         self.fault.observe(self._on_change, names="value")
-        for toggle in self.toggles.values():
-            toggle.observe(self._on_change, names="value")
         self.refresh()
 
     def __repr__(self) -> str:
@@ -63,16 +58,15 @@ class CheckExplorer(Explorer, w.VBox):
 
     @property
     def checks(self) -> tuple[str, ...]:
-        return tuple(name for name, toggle in self.toggles.items() if toggle.value)
+        return self._pressed()
 
     def select(self, fault: str, checks=SANITY) -> None:
         """Set the fault and the checks, as a learner would, and refresh once."""
         check_fault(fault)
-        chosen = set(check_checks(checks))
+        chosen = check_checks(checks)
         with self._quietly():
             self.fault.value = fault
-            for name, toggle in self.toggles.items():
-                toggle.value = name in chosen
+            self._press_only(chosen)
         self.refresh()
 
     def refresh(self) -> None:
