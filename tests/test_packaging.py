@@ -25,7 +25,8 @@ def split_requirement(requirement: str) -> tuple[str, str]:
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = list(project["dependencies"])
-    requirements += project.get("optional-dependencies", {}).get("test", [])
+    for extra in ("lab", "test"):
+        requirements += project.get("optional-dependencies", {}).get(extra, [])
     return dict(split_requirement(r) for r in requirements)
 
 
@@ -185,3 +186,42 @@ def test_readme_library_table_names_modules_and_functions_that_exist():
             if modules and not any(hasattr(m, function) for m in modules):
                 missing.append(f"function {function}")
     assert not missing, f"README.md names what does not exist: {missing}"
+
+
+# --- installing anywhere: the runtime dependencies are what the course imports -----------------------
+
+NOT_AT_RUN_TIME = ("jupyterlab", "jupyter_server", "notebook", "tornado", "zmq", "ipykernel", "jupyter_client",
+                   "nbformat", "nbconvert", "nbclient", "pytest", "nbval", "xdist", "hypothesis", "playwright")
+
+IMPORT_EVERYTHING = """
+import importlib, importlib.abc, pkgutil, sys
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is not a runtime dependency")
+sys.meta_path.insert(0, Refuse())
+import mldebt_lessons
+names = [m.name for m in pkgutil.walk_packages(mldebt_lessons.__path__, "mldebt_lessons.")]
+for name in names:
+    importlib.import_module(name)
+from mldebt_lessons.lessons.entanglement_cace.widget import CaceExplorer
+CaceExplorer()  # a widget can be built with no kernel and no JupyterLab
+print(len(names))
+"""
+
+
+def test_every_module_imports_with_the_runtime_dependencies_alone():
+    import subprocess
+    import sys
+    code = f"BLOCKED = {set(NOT_AT_RUN_TIME)!r}\n" + IMPORT_EVERYTHING
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 100
+
+
+def test_jupyterlab_is_an_extra_that_make_setup_installs():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {split_requirement(r)[0] for r in project["dependencies"]}
+    assert not runtime & {normalise(n) for n in NOT_AT_RUN_TIME}
+    assert "jupyterlab" in {split_requirement(r)[0] for r in project["optional-dependencies"]["lab"]}
+    assert '".[lab,test]"' in (ROOT / "Makefile").read_text(encoding="utf-8")
