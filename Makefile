@@ -45,6 +45,7 @@ notebooks: setup claims
 bench: setup
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_lineage.py --events 200000
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "manifest.json; the kind is recognised from the content")
         p.add_argument("--manifest", action="append", default=[], metavar="FILE", help="a system manifest")
         p.add_argument("--lineage", action="append", default=[], metavar="FILE",
-                       help="OpenLineage run events (.json or .jsonl): observed reads and writes")
+                       help="OpenLineage events: run, job or dataset events (.json, or .jsonl read line by line): "
+                            "observed reads and writes")
         p.add_argument("--dbt", action="append", default=[], metavar="FILE", help="a dbt manifest.json")
         p.add_argument("--code", action="append", default=[], metavar="DIR",
                        help="a folder of Python code, parsed with ast (never imported or run)")
@@ -113,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _classify(path: str):
     """(kind, parsed JSON or None): 'manifest', 'lineage' or 'dbt', by name and by content.
 
-    A JSON file is parsed here once, and the parsed data is reused to load it.
+    A JSON file is parsed here once, and the parsed data is reused to load it; a JSON list of
+    OpenLineage events is read here, one event at a time, and its folded log returned instead.
     """
     from .audit.safeload import decode_text, parse_json, read_bytes
     suffix = Path(path).suffix.lower()
@@ -122,8 +124,12 @@ def _classify(path: str):
     if suffix == ".jsonl":
         return "lineage", None
     from .audit.dbt import is_dbt
-    from .audit.openlineage import is_lineage
-    data = parse_json(decode_text(read_bytes(path), path), path)
+    from .audit.openlineage import is_event_list, is_lineage, lineage_from_text
+    text = decode_text(read_bytes(path), path)
+    if is_event_list(text):  # folded one event at a time: the whole list is never in memory
+        return "lineage", lineage_from_text(text, path)
+    data = parse_json(text, path)
+    del text
     if is_dbt(data):
         return "dbt", data
     if is_lineage(data):
@@ -133,10 +139,10 @@ def _classify(path: str):
 
 def load_inputs(args):
     """Every input of a command, combined into one System."""
-    from .audit.codescan import scan_directory
+    from .audit.codescan import describe_code_input, merge_code_facts, scan_directory
     from .audit.dbt import dbt_from_data, load_dbt
     from .audit.manifest import load_manifest, manifest_from_data
-    from .audit.openlineage import events_from_data, lineage_from_events, load_lineage
+    from .audit.openlineage import LineageLog, add_lineage, read_lineage
     from .audit.toy import toy_system
 
     # (path, parsed JSON or None) for each kind; files named by their flag are read by their loader.
@@ -144,6 +150,8 @@ def load_inputs(args):
     lineage, dbt = [(p, None) for p in args.lineage], [(p, None) for p in args.dbt]
     for path in args.inputs:
         kind, data = _classify(path)
+        if kind == "lineage" and data is not None and not isinstance(data, LineageLog):
+            data = read_lineage(path, data)  # folded now: its parsed JSON is not kept beside the next file's
         {"manifest": manifests, "lineage": lineage, "dbt": dbt}[kind].append((path, data))
     anything = manifests or lineage or dbt or args.code
     system = toy_system(measure=args.command == "audit") if args.toy or not anything else None
@@ -151,27 +159,15 @@ def load_inputs(args):
         system = load_manifest(path, system) if data is None else manifest_from_data(data, path, {}, system)
     for path, data in dbt:
         system = load_dbt(path, system) if data is None else dbt_from_data(data, path, system)
-    for path, data in lineage:
-        system = (load_lineage(path, system) if data is None
-                  else lineage_from_events(events_from_data(data, path), path, system))
+    if lineage:  # .jsonl streamed; all files added together, so a name seen in two namespaces is known
+        system = add_lineage([read_lineage(path) if log is None else log for path, log in lineage], system)
     if system is None:
         from .audit.system import System
         system = System(Path(args.code[0]).resolve().name or "code")
     for folder in args.code:
         facts = scan_directory(folder, system)
-        if system.code:  # several folders: add the counts up
-            for key in ("files", "ml_lines", "other_lines"):
-                system.code[key] += facts[key]
-            for key in ("thresholds", "hyperparameters", "dead_flags", "unread_config_keys", "unread_options",
-                        "datasets", "prototype_imports", "skipped"):
-                system.code[key] += facts[key]
-            for lang, n in facts["languages"].items():
-                system.code["languages"][lang] = system.code["languages"].get(lang, 0) + n
-            system.code["where"] += f", {folder}"
-        else:
-            system.code = facts
-        system.inputs.append(f"code in {folder} ({facts['files']:,} Python files parsed, never run"
-                             f"{'; ' + str(len(facts['skipped'])) + ' skipped' if facts['skipped'] else ''})")
+        system.code = merge_code_facts(system.code, facts, folder)  # several folders: added up
+        system.inputs.append(describe_code_input(folder, facts))
     return system
 
 

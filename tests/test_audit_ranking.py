@@ -119,7 +119,9 @@ def test_one_weak_section_caps_the_final_score():
 
 
 def test_answers_accept_numbers_and_words_and_reject_the_rest():
-    assert points_of(0.5) == points_of("manual") == 0.5 and points_of(True) == 1.0
+    assert points_of(0.5) == points_of("manual") == 0.5 and points_of(False) == points_of("no") == 0.0
+    with pytest.raises(CourseInputError, match="does not say how the test runs"):
+        points_of(True)  # YAML's yes and on: the test exists, but is it run by hand or automatically?
     with pytest.raises(CourseInputError) as caught:
         check_answers({"data_1": "sometimes"})
     assert "data_1" in str(caught.value) and "no, manual or automated" in str(caught.value)

@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import functools
+import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -29,8 +30,9 @@ from .patterns import PATTERNS
 from .system import System
 
 EPSILON = 0.05  # an input below this share of a model's reliance adds little value
-MIN_GLUE_LINES = 50
-GLUE_SHARE = 0.10  # flag code bases where less than this share of lines is ML code
+# Glue code grows in severity with its lines and with how small the ML share is (no all-or-nothing gate):
+GLUE_LINE_STEPS = (10, 50, 200, 1000, 5000)  # one step up at each of these numbers of glue lines
+GLUE_SHARE_STEPS = (0.5, 0.2, 0.10, 0.05)  # one step up below each of these ML shares of the lines
 JUNGLE_DEPTH = 4  # preparation steps between raw data and a model
 MANY_LANGUAGES = 3
 
@@ -219,14 +221,23 @@ def correction_cascade(ctx: Context) -> list[Finding]:
         for u in dict.fromkeys(upstream):
             share = (ctx.facts(m).get("input_importance") or {}).get(u)
             weight = f"; {u}'s score carries {share:.1%} of {m}'s reliance on its inputs" if share is not None else ""
-            if ctx.facts(m).get("type") == "judge":
-                continue  # a judge grades another model's output; it is not a correction of it
+            if not _trained_here(ctx.facts(m)):
+                continue  # a judge, or a hosted model nobody here trains, reads the output but learns nothing from it
             out.append(Finding("correction_cascade", [u, m],
                                f"model '{m}' ({ctx.owner(m) or 'no owner'}) is trained on the output of model "
                                f"'{u}' ({ctx.owner(u) or 'no owner'}){weight}. Any change to {u}, even an "
                                f"improvement, moves {m}'s input: {u} can no longer be improved on its own "
                                "(improvement deadlock)."))
     return out
+
+
+def _trained_here(facts: dict) -> bool:
+    """Whether the system trains this model (so another model's output can become its learned correction).
+
+    >>> _trained_here({"hosted": True}), _trained_here({"type": "judge"}), _trained_here({})
+    (False, False, True)
+    """
+    return not (facts.get("hosted") or facts.get("type") == "judge" or facts.get("retraining") == "never")
 
 
 def undeclared_consumer(ctx: Context) -> list[Finding]:
@@ -263,27 +274,47 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     for u, facts in ctx.system.nodes.items():
         if facts["kind"] == "consumer" or facts.get("pinned") is True:
             continue
-        readers = [v for v in ctx.succ[u] if ctx.kinds[v] in ("model", "feature")]
-        if facts["kind"] == "model":
-            readers = [v for v in readers if ctx.kinds[v] == "model"]
         owner = ctx.owner(u)
         why, tail = "", ": an upstream change or 'fix' reaches them at once, with no version to hold on to."
         if facts["kind"] == "model" and facts.get("hosted"):
             why = f"the hosted model '{u}' is not pinned to a version: its provider can change it under "
-            readers = [v for v in ctx.succ[u]]
+            readers = list(ctx.succ[u])
         elif facts["kind"] == "model":
+            readers = [v for v in ctx.succ[u] if ctx.kinds[v] == "model"]
             why = f"model '{u}''s output, which changes whenever {u} is retrained, feeds "
             tail = ", and no version of it is pinned" + tail
         else:
-            readers = [v for v in readers if ctx.kinds[v] == "model" and (not owner or ctx.owner(v) != owner)]
-            if readers:
-                why = f"{facts['kind']} '{u}' ({owner or 'no owner'}) is another team's signal for "
-                tail = ", and it is not versioned or pinned" + tail
+            readers = _models_fed(ctx, u)
+            if owner:  # only a known owner can differ from a reader's known owner
+                readers = [v for v in readers if ctx.owner(v) and ctx.owner(v) != owner]
+                if readers:
+                    why = f"{facts['kind']} '{u}' ({owner}) is another team's signal for "
+                    tail = ", and it is not versioned or pinned" + tail
+            elif facts.get("pinned") is False and readers:
+                why = f"{facts['kind']} '{u}' has no owner and is not pinned, yet it feeds "
         if readers and why:
             out.append(Finding("unstable_data_dependency", [u] + readers,
                                f"{why}{_plural(len(readers), 'reader')} ({_names(readers)}){tail}",
                                severity=4 if facts["kind"] == "model" else 0))
     return out
+
+
+MAX_FEATURE_WALK = 10_000  # nodes visited per input when following features down to the models they feed
+
+
+def _models_fed(ctx: Context, u: str) -> list[str]:
+    """The models that read ``u`` directly or through unpinned features (a vendor feed -> a feature -> a model)."""
+    models, seen, queue = [], {u}, deque([u])
+    while queue and len(seen) < MAX_FEATURE_WALK:
+        for v in ctx.succ[queue.popleft()]:
+            if v in seen:
+                continue
+            seen.add(v)
+            if ctx.kinds[v] == "model":
+                models.append(v)
+            elif ctx.kinds[v] == "feature" and ctx.facts(v).get("pinned") is not True:  # a pinned copy shields
+                queue.append(v)
+    return models
 
 
 def underutilized_data_dependency(ctx: Context) -> list[Finding]:
@@ -303,7 +334,7 @@ def underutilized_data_dependency(ctx: Context) -> list[Finding]:
         for other in facts.get("correlated_with", ()):
             if n < other or n not in ctx.facts(other).get("correlated_with", ()):
                 reasons.setdefault(n, []).append(f"it is correlated with '{other}'")
-        if not ctx.succ[n]:
+        if not ctx.succ[n] and facts.get("readers_known") is not False:  # dbt cannot see who reads a table
             reasons.setdefault(n, []).append("nothing reads it, yet it is still prepared")
     return [Finding("underutilized_data_dependency", [n], f"feature '{n}' adds little: {'; '.join(r)} "
                     f"(threshold {EPSILON:.0%}). Each such input is one more thing that can break.")
@@ -335,6 +366,16 @@ def static_analysis_gap(ctx: Context) -> list[Finding]:
             out.append(Finding("static_analysis_gap", [],
                                f"the code reads {_plural(len(names), 'dataset')} no manifest declares "
                                f"({_names(names, 4)}; at {where})."))
+        declared = {d["name"] for d in code.get("datasets", []) if d["node"] is not None}
+        hidden = [s for s in code.get("shared_artifacts", []) if s["name"] not in declared]
+        if hidden:
+            places = [f"{s['name']} ({s['writer']['file']} line {s['writer']['line']} -> {s['reader']['file']} "
+                      f"line {s['reader']['line']})" for s in hidden]
+            out.append(Finding("static_analysis_gap", [],
+                               f"{_plural(len(hidden), 'file')} couple{'s' if len(hidden) == 1 else ''} modules of "
+                               f"the code and no manifest declares {'it' if len(hidden) == 1 else 'them'}: "
+                               f"{_names(places, 6)}. The dependency exists only in the code.",
+                               severity=_count_severity(len(hidden))))
     return out
 
 
@@ -395,8 +436,10 @@ def hidden_feedback_loop(ctx: Context) -> list[Finding]:
     out = []
     for component in ctx.loops:
         models = [n for n in component if ctx.kinds[n] == "model"]
-        if len(models) < 2 or all(ctx.facts(m).get("exploration") for m in models):
+        if len(models) < 2:
             continue
+        # Exploration keeps a model from narrowing its own data; it does not stop one model moving another's.
+        exploring = all(ctx.facts(m).get("exploration") for m in models)
         movers = [n for n in component if ctx.kinds[n] == "consumer"]
         teams = _teams(ctx, models)
         a, b = models[0], models[1]
@@ -406,7 +449,9 @@ def hidden_feedback_loop(ctx: Context) -> list[Finding]:
                            f"{_plural(len(models), 'model')} ({_names(models)}, {_plural(len(teams), 'team')}) "
                            f"influence each other through the world, via {_names(movers)}: e.g. "
                            f"{_path_text(ctx, example)}, and back: {_path_text(ctx, back)}. No one team sees "
-                           "the loop whole."))
+                           "the loop whole"
+                           f"{'; each model explores, which limits its own narrowing but not the loop' if exploring else ''}.",
+                           severity=4 if exploring else 0))
     return out
 
 
@@ -429,20 +474,54 @@ def _between(ctx: Context, a: str, b: str, allowed: set[str]) -> list[str]:
 
 # --- §5 ------------------------------------------------------------------------------------------
 
+def _count_severity(count: int, start: int = 1) -> int:
+    """A severity (1..5) that grows with how many instances the code shows: one step each time the
+    count doubles, from ``start`` for one instance; 0 for none.
+
+    >>> [_count_severity(n) for n in (0, 1, 2, 3, 4, 8, 16, 1000)], _count_severity(1, start=2)
+    ([0, 1, 2, 2, 3, 4, 5, 5], 2)
+    """
+    return max(1, min(5, start + count.bit_length() - 1)) if count > 0 else 0
+
+
+def _code_places(items: list[dict], what: str, limit: int = 12) -> str:
+    """Each item as "what (file line N)", the first ``limit`` of them, then how many more."""
+    shown = ", ".join(f"{i[what]} ({i['file']} line {i['line']})" for i in items[:limit])
+    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
+
+
+def glue_severity(glue_lines: int, ml_share: float) -> int:
+    """Severity 1..5 of glue code: higher with more glue lines and with a smaller ML share; 0 when
+    glue is not the larger part of the code (an ML share of half or more).
+
+    >>> glue_severity(2, 0.0), glue_severity(100, 0.02), glue_severity(420, 0.028), glue_severity(20_000, 0.01)
+    (2, 3, 3, 4)
+    >>> glue_severity(5, 0.4), glue_severity(300, 0.4), glue_severity(300, 0.6), glue_severity(0, 0.0)
+    (1, 2, 0, 0)
+    """
+    if glue_lines < 1 or ml_share >= 0.5:
+        return 0
+    size = sum(glue_lines >= n for n in GLUE_LINE_STEPS)
+    share = sum(ml_share < s for s in GLUE_SHARE_STEPS)
+    return max(1, min(5, (size + share) // 2))
+
+
 def glue_code(ctx: Context) -> list[Finding]:
-    """A code base that is almost all glue around general-purpose ML packages."""
+    """A code base that is mostly glue around general-purpose ML packages: found from the first glue
+    line once glue outweighs the ML code, and more severe with more glue and a smaller ML share."""
     code = ctx.system.code
     if not code:
         return []
     total = code["ml_lines"] + code["other_lines"]
-    if total < MIN_GLUE_LINES or code["ml_lines"] / total >= GLUE_SHARE:
+    share = code["ml_lines"] / total if total else 0.0
+    severity = glue_severity(code["other_lines"], share)
+    if not severity:
         return []
-    share = code["ml_lines"] / total
     calls = code.get("ml_calls", [])
     return [Finding("glue_code", [], f"of {total:,} lines of code in {code['where']}, {code['ml_lines']:,} "
                     f"({share:.1%}) call an ML library{' (' + _names(calls, 4) + ')' if calls else ''}; the other "
                     f"{total - code['ml_lines']:,} ({1 - share:.1%}) move data in and out of it.",
-                    severity=3 if share < 0.05 else 2)]
+                    severity=severity)]
 
 
 def pipeline_jungle(ctx: Context) -> list[Finding]:
@@ -462,13 +541,33 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
                                    f"'{n}' reaches {_names(readers)} only after {depth.get(n, facts.get('steps'))} "
                                    f"preparation steps (limit {JUNGLE_DEPTH - 1}): scrapes, joins and intermediate "
                                    "results that nobody can test end to end."))
-    code = ctx.system.code or {}
-    inter = list(dict.fromkeys(d["name"] for d in code.get("datasets", []) if d.get("intermediate")))
-    if len(inter) >= 3:
-        out.append(Finding("pipeline_jungle", [], f"the code writes and then reads back "
-                           f"{_plural(len(inter), 'intermediate file')} ({_names(inter, 4)}): a pipeline held "
-                           "together by files."))
+    out += _file_coupling(ctx.system.code or {})
     return out
+
+
+def _file_coupling(code: dict) -> list[Finding]:
+    """Files written by one step and read by another, with the writer's and the reader's lines;
+    the severity grows with how many (one shared file is a low finding, never none)."""
+    shared = code.get("shared_artifacts", [])
+    across = {os.path.normpath(s["name"]) for s in shared}  # "./work/x.csv" is "work/x.csv"
+    within = list(dict.fromkeys(d["name"] for d in code.get("datasets", []) if d.get("intermediate")
+                                and os.path.normpath(d["name"]) not in across))
+    if not shared and not within:
+        return []
+    parts = []
+    if shared:
+        places = [f"{s['name']} (written {s['writer']['file']} line {s['writer']['line']}, read "
+                  f"{s['reader']['file']} line {s['reader']['line']}"
+                  f"{' and in ' + _plural(s['readers'] - 1, 'more module') if s.get('readers', 1) > 1 else ''})"
+                  for s in shared]
+        parts.append(f"{_plural(len(shared), 'file')} {'is' if len(shared) == 1 else 'are'} written by one module "
+                     f"and read by another: {_names(places, 12)}")
+    if within:
+        parts.append(f"{_plural(len(within), 'intermediate file')} {'is' if len(within) == 1 else 'are'} written "
+                     f"and read back ({_names(within, 6)})")
+    return [Finding("pipeline_jungle", [], "; ".join(parts) + ": a pipeline held together by files, coupled "
+                    "through paths no test follows from end to end.",
+                    severity=_count_severity(len(shared) + len(within)))]
 
 
 def dead_experimental_codepath(ctx: Context) -> list[Finding]:
@@ -479,7 +578,7 @@ def dead_experimental_codepath(ctx: Context) -> list[Finding]:
         if flag.get("read") is False:
             out.append(Finding("dead_experimental_codepath", users, f"flag '{flag['id']}' is set but no code "
                                "reads it any more."))
-        elif len(set(map(repr, flag.get("values_seen", [None, None])))) == 1:
+        elif flag.get("values_seen") and len(set(map(repr, flag["values_seen"]))) == 1:
             value = flag["values_seen"][0]
             out.append(Finding("dead_experimental_codepath", users,
                                f"flag '{flag['id']}' has had one value ({value!r}) in production"
@@ -593,10 +692,25 @@ def configuration_debt(ctx: Context) -> list[Finding]:
                                f"{kind} '{config['id']}'{' (used by ' + _names(users) + ')' if users else ''}: "
                                f"{', '.join(problems)}{extra}.",
                                severity=4 if config.get("in_version_control") is False else 0))
-    if hyper_text and not attached and len(hyper) >= 5:
-        out.append(Finding("configuration_debt", [], f"configuration lives in the code{hyper_text}: "
-                           "changing one means a code change, and nothing checks the values."))
+    out += _configuration_in_code([] if attached else hyper, code.get("decisions", []))
     return out
+
+
+def _configuration_in_code(hyper: list[dict], decisions: list[dict]) -> list[Finding]:
+    """Hyper-parameters typed into calls and magic numbers deciding branches, each with file and
+    line; the severity grows with how many (one is a low finding, never none)."""
+    if not hyper and not decisions:
+        return []
+    parts = []
+    if hyper:
+        named = [{**h, "what": f"{h['name']}={h['value']:g}"} for h in hyper]
+        parts.append(f"{_plural(len(hyper), 'hyper-parameter')} typed into calls ({_code_places(named, 'what')})")
+    if decisions:
+        parts.append(f"{_plural(len(decisions), 'magic number')} deciding what the code does "
+                     f"({_code_places(decisions, 'how')})")
+    return [Finding("configuration_debt", [], f"configuration lives in the code: {' and '.join(parts)}. Changing "
+                    "one means a code change, and nothing checks the values.",
+                    severity=_count_severity(len(hyper) + len(decisions)))]
 
 
 def fixed_threshold(ctx: Context) -> list[Finding]:
@@ -629,9 +743,10 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
         out.append(Finding("fixed_threshold", [m], "; ".join(parts) + f": {stale}, so the share of 'yes' "
                            "decisions drifts unless someone re-picks it.",
                            severity=4 if retrain in ("scheduled", "continuous") else 0))
-    if loose:
+    if loose:  # one more hard-coded threshold never lowers the severity: it grows as the count doubles
         out.append(Finding("fixed_threshold", [], f"{_plural(len(loose), 'hard-coded threshold')} compared with "
-                           f"scores in the code: {_places(loose, 'how')}."))
+                           f"scores in the code: {_code_places(loose, 'how')}.",
+                           severity=_count_severity(len(loose), start=2)))
     return out
 
 
@@ -693,12 +808,13 @@ def process_management_debt(ctx: Context) -> list[Finding]:
     """Many models, each needing manual steps."""
     manual = [m for m in ctx.models() if ctx.facts(m).get("retraining") == "manual"
               or ctx.facts(m).get("deployment") == "manual"]
-    if len(manual) < 2:
+    if not manual:
         return []
+    verb = "is" if len(manual) == 1 else "are"
     return [Finding("process_management_debt", manual,
-                    f"{_plural(len(manual), 'model')} of {len(ctx.models()):,} ({_names(manual)}) are retrained or "
+                    f"{_plural(len(manual), 'model')} of {len(ctx.models()):,} ({_names(manual)}) {verb} retrained or "
                     "released by hand: every manual step is a chance to forget one, and the work grows with "
-                    "each model.", severity=3 if len(manual) >= 10 else 0)]
+                    "each model.", severity=1 if len(manual) == 1 else 3 if len(manual) >= 10 else 0)]
 
 
 def cultural_debt(ctx: Context) -> list[Finding]:

@@ -105,8 +105,11 @@ def points_of(answer) -> float:
     >>> points_of("manual"), points_of(1), points_of("Automated ")
     (0.5, 1.0, 1.0)
     """
-    if isinstance(answer, bool):
-        answer = "automated" if answer else "no"
+    if answer is True:  # YAML reads yes, on and true as true: it says the test exists, not how it runs
+        raise CourseInputError("the answer true (or yes, on) does not say how the test runs; answer manual or "
+                               "automated (or no, 0, 0.5, 1)")
+    if answer is False:
+        return 0.0
     if isinstance(answer, (int, float)) and answer in (0, 0.5, 1):
         return float(answer)
     if isinstance(answer, str) and answer.strip().lower() in POINTS:

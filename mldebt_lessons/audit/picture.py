@@ -14,7 +14,7 @@ Example
 >>> picture
 GraphPicture(19 nodes, 30 edges)
 >>> hot_spot_notes(audit_toy_world())["accounts_db"]
-'#1 critical, 2 debts'
+'#1 critical, 3 debts'
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from mldebt_lessons.course.drawing import (
 
 from ..errors import CourseInputError
 from .ranking import LEVELS
+from .report import visible
 from .system import to_graph
 
 LEVEL_COLOURS = {"critical": OKABE_ITO["vermillion"], "high": OKABE_ITO["orange"],
@@ -86,16 +87,24 @@ def drawn_graph(result) -> tuple[nx.DiGraph, str]:
     while not nx.is_directed_acyclic_graph(g):
         u, v = nx.find_cycle(g)[-1][:2]
         g.remove_edge(u, v)
-    return g, title
+    return g, visible(title)
+
+
+def _shown_names(result, g: nx.DiGraph, drawable=visible) -> tuple[nx.DiGraph, dict, dict]:
+    """The graph, notes and hot spots with every name as it can be drawn: no control characters
+    (an ESC would make the SVG invalid XML) and, in a PNG, no glyph the font lacks."""
+    names = {n: drawable(n) for n in g}
+    notes = {names[n]: t for n, t in hot_spot_notes(result).items() if n in names}
+    spots = {names[n]: s for n, s in hot_spots(result).items() if n in names}
+    return nx.relabel_nodes(g, names, copy=True), notes, spots
 
 
 def hot_spot_picture(result) -> GraphPicture:
     """An SVG picture of the system, hot spots coloured and noted."""
     g, title = drawn_graph(result)
-    notes = {n: t for n, t in hot_spot_notes(result).items() if n in g}
+    g, notes, spots = _shown_names(result, g)
     longest = max(notes.values(), key=len, default="")
     picture = GraphPicture(g, title=title, longest_note=longest)
-    spots = hot_spots(result)
     fills = {n: level_fill(spots[n]["level"]) for n in g if n in spots}
     picture.paint(fills, notes)
     return picture
@@ -122,9 +131,10 @@ def _save_png(result, path: Path) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     g, title = drawn_graph(result)
+    drawable = _font_safe()
+    g, notes, spots = _shown_names(result, g, drawable)
+    title = drawable(title)
     pos = layered_layout(g)
-    notes = hot_spot_notes(result)
-    spots = hot_spots(result)
     columns = max(c for c, _ in pos.values()) + 1
     rows = max(r for _, r in pos.values()) + 1
     width = max(len(n) for n in g) * 0.11 + 0.6
@@ -150,3 +160,16 @@ def _save_png(result, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _font_safe():
+    """A function that shows, as a \\u escape, every character matplotlib's default font cannot draw
+    (rather than a box on the picture and a warning per glyph on the terminal)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+    charmap = FT2Font(font_manager.findfont(font_manager.FontProperties())).get_charmap()
+
+    def drawable(text: str) -> str:
+        text = visible(text)
+        return "".join(c if ord(c) in charmap else f"\\u{ord(c):04x}" for c in text)
+    return drawable

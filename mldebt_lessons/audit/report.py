@@ -19,9 +19,13 @@ Example
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+import unicodedata
 from collections import Counter
 from pathlib import Path
+
+from ..errors import CourseInputError
 
 from .mltestscore import SECTIONS, gaps, score_text
 from .patterns import PATTERNS, lesson_for
@@ -29,6 +33,30 @@ from .ranking import LEVELS, RULE
 from .system import counts, describe_counts
 
 WIDTH = 100
+
+# Characters that must not reach a terminal, an SVG or a Markdown page as they are: control characters
+# (ESC starts terminal escape sequences), lone surrogates (not encodable), line and paragraph
+# separators, and the bidirectional overrides that can make text read differently from what it holds.
+_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    r"""Text with every control, separator, bidi-override or surrogate character shown as an escape.
+
+    Line breaks are kept: the reports are built from lines.
+
+    >>> print(visible("churn\x1b[31m_model"), visible("a\u202eb"))
+    churn\x1b[31m_model a\u202eb
+    """
+    return _INVISIBLE.sub(_escape, text)
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~])")  # what can start markup inside a line
 
 
 def _lesson_link(finding, system) -> str:
@@ -65,7 +93,13 @@ def json_report(result) -> str:
     """The report as JSON text."""
     data = as_json_data(result)
     # Indented for people; compact (and several times faster to write) for very large audits.
-    return json.dumps(data, indent=2 if len(result.findings) <= 2000 else None, ensure_ascii=False)
+    indent = 2 if len(result.findings) <= 2000 else None
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in some name: JSON's \\u escapes can still carry it
+        text = json.dumps(data, indent=indent, ensure_ascii=True)
+    return text
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
@@ -137,11 +171,21 @@ def text_report(result, top: int = 10, table: int = 25) -> str:
         if missing:
             out.append(_wrap(f"Weakest section, {SECTIONS[weakest[0]]}: start with "
                              + "; ".join(m.split(': ', 1)[1] for m in missing[:3]) + "."))
-    return "\n".join(out).rstrip() + "\n"
+    return visible("\n".join(out).rstrip() + "\n")
 
 
 def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    r"""Text from the system (ids, evidence), safe inside a Markdown line or table cell.
+
+    HTML is escaped, so an id such as ``<script>`` renders as text, not as an element; Markdown's
+    own punctuation is backslash-escaped, so an id cannot become a link, an image or code.
+
+    >>> print(_md("<img src=x onerror=alert(1)> | [a](javascript:b)"))
+    &lt;img src=x onerror=alert(1)&gt; \| \[a\](javascript:b)
+    """
+    text = visible(str(text)).replace("\n", " ").replace("&", "&amp;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return text.replace("\\<", "&lt;").replace("\\>", "&gt;")
 
 
 def markdown_report(result, top: int = 10) -> str:
@@ -207,9 +251,25 @@ def audit_tutor_prompt(result, top: int = 8) -> str:
               "second and third, with one concrete step each that I can take this week? Say which findings "
               "you think are false alarms, and what the audit could not see from these inputs.", "",
               "Use my numbers above where they bear on an answer, and tell me if I have misread them."]
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def write_report(text: str, path: str | Path) -> None:
-    """Write a report to a file (UTF-8)."""
-    Path(path).write_text(text, encoding="utf-8")
+    """Write a report to a file (UTF-8); a path that cannot be written is one line of error, not a crash.
+
+    >>> write_report("x", "no/such/folder/report.txt")
+    Traceback (most recent call last):
+    ...
+    mldebt_lessons.errors.CourseInputError: --output no/such/folder/report.txt: the folder no/such/folder does not exist; expected a file in an existing folder
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise CourseInputError(f"--output {path}: is a folder; expected a file name")
+    if not path.parent.is_dir():
+        raise CourseInputError(f"--output {path}: the folder {path.parent} does not exist; expected a file in an "
+                               "existing folder")
+    try:
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(text)
+    except OSError as err:
+        raise CourseInputError(f"--output {path}: cannot write it ({err.strerror or err})") from None

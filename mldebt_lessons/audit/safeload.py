@@ -8,10 +8,16 @@ file (and the line, where there is one) and what was expected:
 * text: empty files, binary files (NUL bytes) and bytes that are not UTF-8 are refused;
 * depth: nesting deeper than :data:`MAX_DEPTH` is refused (JSON: by a vectorised pre-scan of
   bracket depth before ``json.loads``; YAML: while composing);
+* memory: the JSON pre-scan reads the text in blocks of :data:`SCAN_BLOCK` bytes, so it costs a fixed
+  few tens of MB whatever the file's size; it also refuses, before anything is built, a JSON text
+  value longer than :data:`MAX_JSON_TEXT` bytes and a file of more than :data:`MAX_JSON_VALUES`
+  values (each parsed value costs Python 30-100 bytes, whatever its size in the file);
+* lone surrogates (a JSON ``"\\ud800"`` escape, or YAML's ``"\\ud800"``) are refused: they are not
+  characters, and no report could be written with one;
 * aliases: YAML aliases are allowed for hand-written reuse, but the document, with every alias
   expanded, may hold at most :data:`MAX_EXPANDED_NODES` values (this stops "billion laughs");
-* scalars: no YAML value longer than :data:`MAX_SCALAR` characters (in JSON, the file size limit
-  bounds them, and the manifest schema caps every text's length);
+* scalars: no YAML value longer than :data:`MAX_SCALAR` characters (in JSON, see memory above; the
+  manifest schema caps every text's length);
 * duplicate keys in a mapping are an error (YAML and JSON both silently keep the last one); in
   JSON files over :data:`DUPLICATE_CHECK_BYTES` (generated, not hand-written) this check is skipped.
 
@@ -31,6 +37,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +52,11 @@ MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 2_000_000
 MAX_SCALAR = 100_000
 DUPLICATE_CHECK_BYTES = 2 * 1024 * 1024
+SCAN_BLOCK = 4 * 1024 * 1024  # bytes the JSON pre-scan looks at in one go: its memory is a few times this
+MAX_JSON_TEXT = 16 * 1024 * 1024  # bytes in one JSON text value: dbt's SQL fits; the manifest allows 10,000
+# A generated manifest of 1,000,000 nodes holds about 10,500,000 values (3.4 million of them lists and
+# mappings): this leaves room for one of about 2,000,000 nodes, and keeps the parsed data near 2 GB at worst.
+MAX_JSON_VALUES = 25_000_000
 
 Path_ = tuple  # a path into the data: keys and list indexes
 
@@ -72,7 +85,7 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
 
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 text, or a one-line error for empty, binary or non-UTF-8 input."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies the whole input
         raise CourseInputError(f"{name}: the file is empty; expected YAML or JSON text")
     if b"\x00" in data:
         raise CourseInputError(f"{name}: looks binary (it holds NUL bytes); expected YAML or JSON text")
@@ -92,7 +105,11 @@ def looks_like_json(text: str, name: str) -> bool:
         return True
     if suffix in (".yaml", ".yml"):
         return False
-    return text.lstrip()[:1] in ("{", "[")
+    start = _LEADING_SPACE.match(text).end()  # not text.lstrip(): that copies the whole text
+    return text[start:start + 1] in ("{", "[")
+
+
+_LEADING_SPACE = re.compile(r"\s*")
 
 
 def parse_text(text: str, name: str, as_json: bool | None = None) -> tuple[object, dict[Path_, int]]:
@@ -116,34 +133,140 @@ def load_file(path: str | Path) -> tuple[object, dict[Path_, int], str]:
 
 # --- JSON ------------------------------------------------------------------------------------------
 
+@dataclass
+class JsonShape:
+    """What the pre-scan of JSON text found, before anything is parsed.
+
+    ``depth``: the deepest nesting of brackets; ``values``: about how many values (the items of lists
+    and mappings, and the lists and mappings themselves); ``longest_text``: the bytes of the longest text
+    value (between its quotes, escapes counted as written) and ``longest_line``, the line it starts on.
+    """
+
+    depth: int = 0
+    values: int = 1
+    longest_text: int = 0
+    longest_line: int = 0
+
+
 def json_depth(text: str | bytes) -> int:
     """The deepest nesting of brackets in JSON text, brackets inside strings ignored; no recursion.
-
-    Vectorised with numpy: find the quotes that are not escaped (an even run of backslashes before
-    them), mask what lies between, and take the running sum of the brackets outside.
 
     >>> json_depth('{"a": [1, {"b": "[[[\\\\"}]}')
     3
     """
-    raw = text.encode("utf-8") if isinstance(text, str) else text
-    if b"[" not in raw and b"{" not in raw:
-        return 0
-    b = np.frombuffer(raw, dtype=np.uint8)
+    return scan_json(text).depth
+
+
+def scan_json(text: str | bytes, stop_depth: int | None = None, stop_text: int | None = None,
+              stop_values: int | None = None) -> JsonShape:
+    """Pre-scan JSON text block by block (vectorised with numpy) for its nesting, values and longest text.
+
+    Quotes that are not escaped (an even run of backslashes before them) delimit strings; brackets and
+    commas outside strings give the depth and the count of values. What a block needs from the blocks
+    before it is carried over: inside a string or not, where that string opened, the run of backslashes
+    at the end, the depth. Memory is a few times :data:`SCAN_BLOCK`, not a multiple of the input. The
+    scan stops early once the depth passes ``stop_depth``, a text ``stop_text`` bytes or the count of
+    values ``stop_values``.
+
+    >>> scan_json('{"a": [1, 2], "b": "x,]"}')
+    JsonShape(depth=2, values=5, longest_text=3, longest_line=1)
+    """
+    shape, state = JsonShape(), _ScanState()
+    for block in _blocks(text):
+        _scan_block(block, state, shape)
+        if ((stop_depth is not None and shape.depth > stop_depth)
+                or (stop_text is not None and shape.longest_text > stop_text)
+                or (stop_values is not None and shape.values > stop_values)):
+            break
+    return shape
+
+
+@dataclass
+class _ScanState:
+    offset: int = 0  # bytes before this block
+    lines: int = 0  # line breaks before this block
+    inside: bool = False  # does the block start inside a string?
+    open_at: int = -1  # where that string's opening quote is
+    open_line: int = 0
+    slashes: int = 0  # backslashes that end the blocks before
+    depth: int = 0
+
+
+def _blocks(text: str | bytes):
+    if isinstance(text, (bytes, bytearray)):
+        for i in range(0, len(text), SCAN_BLOCK):
+            yield bytes(text[i:i + SCAN_BLOCK])
+    else:  # the UTF-8 of a text is the UTF-8 of its pieces, one after another
+        for i in range(0, len(text), SCAN_BLOCK // 4):
+            yield text[i:i + SCAN_BLOCK // 4].encode("utf-8", "surrogatepass")
+
+
+def _scan_block(block: bytes, state: _ScanState, shape: JsonShape) -> None:
+    b = np.frombuffer(block, dtype=np.uint8)
     quotes = np.flatnonzero(b == ord('"'))
-    if quotes.size and b"\\" in raw:
-        slash = b == ord("\\")
-        idx = np.arange(b.size)
-        last_plain = np.maximum.accumulate(np.where(slash, -1, idx))
-        before = quotes - 1
-        run = np.where(before >= 0, before - last_plain[np.maximum(before, 0)], 0)
-        quotes = quotes[run % 2 == 0]
-    step = np.zeros(b.size, dtype=np.uint8)
-    step[quotes] = 1
-    inside = np.bitwise_xor.accumulate(step).view(bool)
-    inside[quotes] = True
-    moves = ((b == ord("[")) | (b == ord("{"))).view(np.int8) - ((b == ord("]")) | (b == ord("}"))).view(np.int8)
-    moves[inside] = 0
-    return int(np.cumsum(moves, dtype=np.int32).max(initial=0))
+    if state.slashes or b"\\" in block:
+        quotes = _unescaped(b, quotes, state)
+    # Strings: pair each opening quote with its closing one; the one left open carries over.
+    starts_inside = state.inside
+    ends = quotes + state.offset
+    if state.inside:
+        ends = np.concatenate(([state.open_at], ends))
+    opens, closes = ends[0::2], ends[1::2]
+    if closes.size:
+        lengths = closes - opens[:closes.size] - 1
+        longest = int(lengths.argmax())
+        if lengths[longest] > shape.longest_text:
+            shape.longest_text = int(lengths[longest])
+            shape.longest_line = (state.open_line if state.inside and longest == 0
+                                  else state.lines + block.count(b"\n", 0, int(opens[longest]) - state.offset) + 1)
+    state.inside = opens.size > closes.size
+    if state.inside:
+        if not (starts_inside and opens.size == 1):
+            state.open_at = int(opens[-1])
+            state.open_line = state.lines + block.count(b"\n", 0, state.open_at - state.offset) + 1
+        still_open = state.offset + b.size - state.open_at - 1
+        if still_open > shape.longest_text:
+            shape.longest_text, shape.longest_line = still_open, state.open_line
+    # Brackets and commas outside strings: a mark is outside when an even number of quotes precede it.
+    marks = np.flatnonzero((b == ord("[")) | (b == ord("{")) | (b == ord("]")) | (b == ord("}")) | (b == ord(",")))
+    if marks.size:
+        quotes_before = np.searchsorted(quotes, marks) + starts_inside
+        marks = marks[quotes_before % 2 == 0]
+        kinds = b[marks]
+        opening = (kinds == ord("[")) | (kinds == ord("{"))
+        moves = opening.astype(np.int32) - ((kinds == ord("]")) | (kinds == ord("}")))
+        if moves.size:
+            running = np.cumsum(moves) + state.depth
+            shape.depth = max(shape.depth, int(running.max()))
+            state.depth = int(running[-1])
+        shape.values += int(opening.sum()) + int((kinds == ord(",")).sum())
+    state.lines += block.count(b"\n")
+    state.offset += b.size
+
+
+def _unescaped(b: np.ndarray, quotes: np.ndarray, state: _ScanState) -> np.ndarray:
+    """The quotes not escaped: those after an even run of backslashes (a run may start in a block before).
+
+    Works on the runs of backslashes, not on every byte, so memory follows how many runs there are.
+    """
+    slash = b == ord("\\")
+    before = np.empty_like(slash)
+    before[0] = state.slashes > 0
+    before[1:] = slash[:-1]
+    run_starts = np.flatnonzero(slash & ~before)
+    which = np.flatnonzero(before[quotes])  # the quotes right after a backslash
+    if which.size:
+        after_slash = quotes[which]
+        k = np.searchsorted(run_starts, after_slash - 1, side="right") - 1
+        starts = np.where(k >= 0, run_starts[np.maximum(k, 0)] if run_starts.size else 0, -state.slashes)
+        keep = np.ones(quotes.size, dtype=bool)
+        keep[which[(after_slash - starts) % 2 == 1]] = False
+        quotes = quotes[keep]
+    if slash[-1]:
+        state.slashes = int(b.size - run_starts[-1]) if run_starts.size else state.slashes + b.size
+    else:
+        state.slashes = 0
+    return quotes
 
 
 def _no_duplicates(pairs):
@@ -161,11 +284,24 @@ class _Duplicate(Exception):
     pass
 
 
+def check_json_shape(text: str | bytes, name: str) -> JsonShape:
+    """Refuse, with one line, JSON text nested too deeply, holding too many values or a too-long text."""
+    shape = scan_json(text, stop_depth=MAX_DEPTH, stop_text=MAX_JSON_TEXT, stop_values=MAX_JSON_VALUES)
+    if shape.depth > MAX_DEPTH:
+        raise CourseInputError(f"{name}: nested {shape.depth} levels deep; expected at most {MAX_DEPTH}")
+    if shape.longest_text > MAX_JSON_TEXT:
+        raise CourseInputError(f"{name} line {shape.longest_line}: a text value of more than {MAX_JSON_TEXT:,} "
+                               f"bytes; expected at most {MAX_JSON_TEXT:,} bytes in one value")
+    if shape.values > MAX_JSON_VALUES:
+        raise CourseInputError(f"{name}: more than {MAX_JSON_VALUES:,} values (items of lists and mappings); "
+                               f"expected at most {MAX_JSON_VALUES:,}, room for a system of about 2,000,000 nodes")
+    return shape
+
+
 def parse_json(text: str, name: str) -> object:
-    """JSON into plain data, refusing deep nesting, duplicate keys, NaN and huge strings."""
-    depth = json_depth(text)
-    if depth > MAX_DEPTH:
-        raise CourseInputError(f"{name}: nested {depth} levels deep; expected at most {MAX_DEPTH}")
+    """JSON into plain data, refusing deep nesting, too many values, huge texts, duplicate keys, NaN and
+    lone surrogates."""
+    check_json_shape(text, name)
 
     def bad_constant(word):
         raise ValueError(f"{word} is not a JSON number")
@@ -186,7 +322,43 @@ def parse_json(text: str, name: str) -> object:
         raise CourseInputError(f"{name}: too large to read in memory") from None
     except ValueError as err:  # e.g. an integer with too many digits, NaN
         raise CourseInputError(f"{name}: invalid JSON ({_one_line(err)})") from None
-    return data  # no scalar can exceed the file size limit; the schemas cap the lengths that matter
+    if (_SURROGATE_ESCAPE if isinstance(text, bytes) else _SURROGATE_ESCAPE_TEXT).search(text):  # only then can a parsed text hold half a character
+        _refuse_lone_surrogates(data, name)
+    return data
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_SURROGATE_ESCAPE_TEXT = re.compile(r"\\u[dD][89abcdefABCDEF]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(data, name: str) -> None:
+    """Refuse data holding a lone surrogate (in a key or a text), naming where it is.
+
+    >>> _refuse_lone_surrogates({"a": ["ok", "x\\ud800"]}, "m.json")
+    Traceback (most recent call last):
+    ...
+    mldebt_lessons.errors.CourseInputError: m.json: a[1]: the text 'x\\ud800' holds a lone surrogate '\\ud800' (half of a UTF-16 pair); expected whole characters
+    """
+    from .schema import path_text
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            found = LONE_SURROGATE.search(value)
+            if found:
+                raise CourseInputError(f"{name}: {path_text(path)}: the text {_short(value)} holds a lone "
+                                       f"surrogate {ascii(found.group())} (half of a UTF-16 pair); "
+                                       "expected whole characters")
+        elif isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and LONE_SURROGATE.search(key):
+                    raise CourseInputError(f"{name}: {path_text(path)}: the key {_short(key)} holds a lone "
+                                           f"surrogate {ascii(LONE_SURROGATE.search(key).group())} (half of a "
+                                           "UTF-16 pair); expected whole characters")
+            stack.extend((path + (key,), value[key]) for key in reversed(value))  # the first found is the first
+        elif isinstance(value, list):
+            stack.extend((path + (i,), value[i]) for i in range(len(value) - 1, -1, -1))
 
 
 # --- YAML ------------------------------------------------------------------------------------------
@@ -298,6 +470,10 @@ def _build(loader, node, path, lines, active):
             raise _Refused(f"a value of {len(node.value):,} characters; expected at most {MAX_SCALAR:,}",
                            node.start_mark)
         value = loader.construct_object(node, deep=True)
+        if isinstance(value, str) and LONE_SURROGATE.search(value):  # from a "\\ud800" escape
+            raise _Refused(f"the text {_short(value)} holds a lone surrogate "
+                           f"{ascii(LONE_SURROGATE.search(value).group())} (half of a UTF-16 pair); "
+                           "expected whole characters", node.start_mark)
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
         if isinstance(value, bytes):

@@ -109,33 +109,80 @@ def add_edge(system: System, upstream: str, downstream: str, declared: bool = Fa
         edge["seen_in"].append(seen_in)
 
 
-def resolve(system: System, name: str) -> str | None:
-    """The id a name refers to: an id, an alias, or a path or table name ending in an id."""
-    if name in system.nodes:
-        return name
-    if name in system.aliases:
-        return system.aliases[name]
-    for candidate in _short_names(name):
-        if candidate in system.nodes:
-            return candidate
-        if candidate in system.aliases:
-            return system.aliases[candidate]
+def qualified_name(namespace: str, name: str) -> str:
+    """A lineage dataset's or job's full name: its namespace and name as one URI-like text.
+
+    >>> qualified_name("s3://blob-sink", "x"), qualified_name("", "public.orders")
+    ('s3://blob-sink/x', 'public.orders')
+    """
+    return f"{namespace.rstrip('/')}/{name.lstrip('/')}" if namespace else name
+
+
+def resolve(system: System, name: str, namespace: str | None = None, avoid=(), full_only: bool = False) -> str | None:
+    """The id a name refers to: an id, an alias, or a path or table name ending in an id.
+
+    For lineage, ``namespace`` is given (``""`` when the event has none) and identity is
+    (namespace, name): the full name ``namespace/name`` is tried first, as an id or alias; with
+    ``full_only`` nothing else is. Then the name and its short names, except those in ``avoid``
+    (short names other namespaces share). A node made from lineage (it has a ``namespace``
+    fact) matches the same name in the same namespace; a job's node also matches a short name
+    (``actions.ads_ranker`` is what the job ``ads_ranker`` writes), a dataset's never does.
+
+    >>> s = System("x"); add_node(s, "orders", "source", {}); s.aliases["pg://prod/db.public.accounts"] = "orders"
+    >>> resolve(s, "db.public.orders"), resolve(s, "db.public.orders", "pg://stage", full_only=True)
+    ('orders', None)
+    >>> resolve(s, "db.public.accounts", "pg://prod"), resolve(s, "x/orders.csv", "s3://b", avoid={"orders"})
+    ('orders', None)
+    """
+    nodes, aliases = system.nodes, system.aliases
+    if namespace:
+        full = qualified_name(namespace, name)
+        if full in nodes:
+            return full
+        if full in aliases:
+            return aliases[full]
+    if full_only:
+        return None
+    for i, candidate in enumerate([name] + _short_names(name)):
+        if candidate in avoid:
+            continue
+        if candidate in nodes:
+            seen_in_namespace = nodes[candidate].get("namespace")
+            if namespace is None or seen_in_namespace is None or (i == 0 and seen_in_namespace == namespace) \
+                    or (i > 0 and nodes[candidate]["kind"] != "dataset"):
+                return candidate
+            continue  # another lineage dataset or job: another namespace, or only the same short name
+        if candidate in aliases:
+            return aliases[candidate]
     return None
 
 
+# Endings of data files, dropped to find a file's short name (orders.csv.gz -> orders).
+FILE_SUFFIXES = frozenset("parquet csv tsv json jsonl ndjson avro orc txt gz bz2 zst zip snappy feather arrow "
+                          "pkl pickle npy npz h5 hdf5 xlsx xls delta".split())
+
+
 def _short_names(name: str) -> list[str]:
-    """'s3://bucket/raw/orders.parquet' -> ['orders.parquet', 'orders']; 'db.public.orders' -> ['public.orders', 'orders']."""
+    """Shorter names a path or table name may be known by, longest first.
+
+    >>> _short_names("s3://bucket/raw/orders.parquet"), _short_names("db.public.orders")
+    (['orders.parquet', 'orders'], ['public.orders', 'orders'])
+    >>> _short_names("exports/orders.csv.gz"), _short_names("orders")
+    (['orders.csv.gz', 'orders'], [])
+    """
     out = []
     tail = name.rstrip("/").rsplit("/", 1)[-1]
-    if tail != name:
+    if tail and tail != name:
         out.append(tail)
-    stem = tail.rsplit(".", 1)[0] if "." in tail else tail
     parts = tail.split(".")
-    for i in range(1, len(parts)):
-        out.append(".".join(parts[i:]))
-    if stem not in out and stem != name:
-        out.append(stem)
-    return out
+    stem = list(parts)
+    while len(stem) > 1 and stem[-1].lower() in FILE_SUFFIXES:
+        stem.pop()
+    if len(stem) < len(parts):  # a file: its name without the endings
+        out.append(".".join(stem))
+    else:  # a table: db.schema.table -> schema.table, table
+        out.extend(".".join(parts[i:]) for i in range(1, len(parts)))
+    return [c for c in dict.fromkeys(out) if c and c != name]
 
 
 def to_graph(system: System) -> "nx.DiGraph":
