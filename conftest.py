@@ -4,7 +4,15 @@ Each process takes whole groups of tests, one group at a time: a test file (its 
 fixtures), a notebook (its cells run in order in one kernel), or one notebook's browser tests (each
 process that runs browser tests starts its own JupyterLab and Chromium, so the slowest suite is
 shared by both processes instead of holding one of them to the end).
+
+A timed test that measures what a learner feels (a key press to the picture in JupyterLab) asks for
+a quiet machine with the ``quiet_machine`` fixture: while it measures, the other process finishes
+the test it is running and starts no other (see :func:`quiet_machine`). A learner has one notebook
+open, not the rest of the test suite running beside it.
 """
+
+import contextlib
+import os
 
 import pytest
 
@@ -25,6 +33,92 @@ def group_of(nodeid: str) -> str:
     if path.startswith("tests/browser/") and name.endswith("]") and "[" in name:
         return path + name[name.index("["):]
     return path
+
+
+# --- a quiet machine for the tests that time what a learner feels ----------------------------------------------------
+
+def _quiet_locks(config):
+    """The two lock files this run's processes share (a gate, then the lock itself), or None when there
+    is no other process to wait for (no pytest-xdist) or no file locks (Windows)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    if not hasattr(config, "_quiet_files"):
+        shared = config._tmp_path_factory.getbasetemp().parent  # one folder per run, shared by its processes
+        config._quiet_files = tuple(open(shared / name, "a") for name in ("quiet-gate.lock", "quiet.lock"))
+    return fcntl, config._quiet_files
+
+
+@contextlib.contextmanager
+def _holding(config, exclusive: bool):
+    """Every test holds the lock shared; a quiet measurement holds it alone. Both pass the gate first, and a
+    measurement keeps the gate until it is done, so that a stream of short tests cannot starve it."""
+    locks = _quiet_locks(config)
+    if locks is None:
+        yield
+        return
+    fcntl, (gate, lock) = locks
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    finally:
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        if exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def waiting_quietly(config):
+    """Inside it, a test that waits for something else (the claims sweep, say) lets go of the shared lock,
+    so that a quiet measurement in the other process is not held up by a test that only waits."""
+    locks = _quiet_locks(config)
+    if locks is None:
+        yield
+        return
+    fcntl, (gate, lock) = locks
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+def pytest_configure(config):
+    config.waiting_quietly = lambda: waiting_quietly(config)  # for fixtures in tests/conftest.py
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test, with its fixtures' set-up and tear-down, runs holding the shared lock; a test that
+    measures on a quiet machine takes the lock alone, only while it measures."""
+    if "quiet_machine" in getattr(item, "fixturenames", ()):
+        yield
+        return
+    with _holding(item.config, exclusive=False):
+        yield
+
+
+@pytest.fixture
+def quiet_machine(request):
+    """A context manager: inside it, the other test process runs nothing (it finishes its current test
+    first). Use it around the timed part only, as it holds the other process up.
+
+        with quiet_machine():
+            samples = [time_one_key_press() for _ in range(20)]
+    """
+    return lambda: _holding(request.config, exclusive=True)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: without pytest-xdist there is nothing to share

@@ -15,7 +15,7 @@ from mldebt_lessons.lessons import CLAIMS
 
 
 @pytest.fixture(scope="session")
-def claims_sweep(tmp_path_factory):
+def claims_sweep(request, tmp_path_factory):
     """Every claim of every lesson, measured once in all 20 worlds (both cores); and what it cost.
 
     The sweep starts in the background as soon as the tests are collected (``pytest_collection_finish``
@@ -23,7 +23,8 @@ def claims_sweep(tmp_path_factory):
     run over two processes (pytest-xdist), both read the one result: the sweep still runs once per run.
     """
     shared = sweep_path(tmp_path_factory)
-    with exclusive(shared.with_suffix(".lock")):  # held by the background sweep until it is done
+    waiting = getattr(request.config, "waiting_quietly", contextlib.nullcontext)  # see the conftest.py above
+    with waiting(), exclusive(shared.with_suffix(".lock")):  # held by the background sweep until it is done
         if not shared.exists():  # nothing started it (no file locks), or it failed: measure it here
             write_sweep(shared)
         return pickle.loads(shared.read_bytes())
