@@ -167,10 +167,10 @@ CLAIMS = (
           "recall@5, full v2 minus v1", full_reembed_restores, lambda v: v > -10, unit="points"),
     Claim("alignment_beats_partial",
           "With only a quarter of the articles re-embedded, mapping the rest into v2's space with an orthogonal "
-          "Procrustes rotation (fitted on that quarter) gains more than 30 points of recall@5 over leaving them.",
+          "Procrustes map (fitted on that quarter) gains more than 30 points of recall@5 over leaving them.",
           "recall@5, mapped minus left", alignment_beats_partial, lambda v: v > 30, unit="points"),
     Claim("alignment_recovers_most",
-          "That quarter plus the rotation wins back more than half of the recall the upgrade lost.",
+          "That quarter plus the map wins back more than half of the recall the upgrade lost.",
           "share of lost recall won back", alignment_recovers_most, lambda v: v > 0.5, unit="share"),
     Claim("strict_parser_fails",
           "When the hosted model's next release fences its step-by-step answers in Markdown, the chat's json.loads "

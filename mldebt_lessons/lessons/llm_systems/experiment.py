@@ -32,7 +32,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
 
 from mldebt_lessons.errors import unknown_choice
 from mldebt_lessons.shop.assistant.articles import (
@@ -92,14 +91,25 @@ def backfill_order(world) -> np.ndarray:
 
 
 def procrustes_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The rotation R (orthogonal) that brings ``source`` rows closest to ``target`` rows: source @ R ~ target."""
-    rotation, _ = orthogonal_procrustes(source, target)
-    return rotation
+    """The orthogonal map R that brings ``source`` rows closest to ``target`` rows (source @ R ~ target), on
+    the directions the rows show: orthogonal Procrustes, R = U V^T from the SVD of source^T target.
+
+    With fewer pairs than dimensions (a small backfill) the rows show only some directions, and any rotation
+    of the others fits as well: LAPACK would pick one by rounding, so recall would change with the processor.
+    Those directions are dropped instead (their singular values are zero, below numpy's rank cut-off).
+
+    >>> a = np.eye(3)[:2]                       # two pairs in three dimensions: the third is not shown
+    >>> procrustes_map(a, a[:, [1, 0, 2]]).round(6).tolist()
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+    u, values, vt = np.linalg.svd(source.T @ target)
+    shown = values > values.max(initial=0.0) * max(source.shape[1], target.shape[1]) * np.finfo(float).eps
+    return u[:, shown] @ vt[shown]
 
 
 def mixed_index(world, share: float, aligned: bool) -> np.ndarray:
     """The index after re-embedding a ``share`` of the articles with v2; the rest keep their v1 vectors,
-    mapped into v2's space by a Procrustes rotation fitted on the re-embedded articles if ``aligned``."""
+    mapped into v2's space by an orthogonal Procrustes map fitted on the re-embedded articles if ``aligned``."""
     if not 0 <= share <= 1:
         raise ValueError(f"share backfilled must be between 0 and 1, not {share!r}")
     old, new = article_vectors(world, "v1"), article_vectors(world, "v2")

@@ -118,7 +118,7 @@ def _measured(world, change: str, guarded: bool) -> tuple[dict[str, tuple[str | 
                  "hosted_model": (verdict, "finds most articles again" if guarded else "reads wrong articles")}
         summary = (f"Questions embedded by v2 against the v1 index: recall@5 falls from {before:.1%} to {broken:.1%}, "
                    f"and nothing raises. Re-embedding a quarter of the articles and mapping the rest with a Procrustes "
-                   f"rotation gives {fixed:.1%}; re-embedding all of them gives {recall(world, 'v2', 'v2'):.1%}.")
+                   f"map gives {fixed:.1%}; re-embedding all of them gives {recall(world, 'v2', 'v2'):.1%}.")
         rows = [{"index": "v1 (v1 queries)", "recall@5": _pct(before)}, {"index": "v1 (v2 queries)", "recall@5": _pct(broken)},
                 {"index": "quarter + map", "recall@5": _pct(fixed)},
                 {"index": "quarter, no map", "recall@5": _pct(backfill_recall(world, QUARTER, False))},
