@@ -83,13 +83,28 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2 ** 20
 
 
+def _write_json(result, path: str) -> int:
+    """Write the JSON report to a file as `mldebt audit --format json -o FILE` does: the number of characters."""
+    from mldebt_lessons.audit.report import json_report_pieces, write_report
+    size = 0
+
+    def counted(pieces):
+        nonlocal size
+        for piece in pieces:
+            size += len(piece)
+            yield piece
+    write_report(counted(json_report_pieces(result)), path)
+    os.remove(path)
+    return size
+
+
 def run_audit(path: str) -> dict:
     """Audit one manifest file stage by stage: {stage: (seconds, peak MiB so far)}, and what was found."""
     from mldebt_lessons.audit import Audit, gc_paused
     from mldebt_lessons.audit.detectors import detect
     from mldebt_lessons.audit.manifest import build_system, check_manifest
     from mldebt_lessons.audit.ranking import rank
-    from mldebt_lessons.audit.report import json_report, text_report
+    from mldebt_lessons.audit.report import text_report
     from mldebt_lessons.audit.safeload import load_file
 
     out = {"base": _peak_mib(), "stages": {}}
@@ -101,7 +116,7 @@ def run_audit(path: str) -> dict:
         "detect": lambda: state.update(findings=detect(state["system"])),
         "rank": lambda: state.update(result=Audit(state["system"], rank(state.pop("findings"), state["system"]), None)),
         "text report": lambda: state.update(text=len(text_report(state["result"]))),
-        "JSON report": lambda: state.update(json=len(json_report(state["result"]))),
+        "JSON report": lambda: state.update(json=_write_json(state["result"], path + ".report.json")),
     }
     with gc_paused():  # as the `mldebt` command does
         for stage in STAGES:

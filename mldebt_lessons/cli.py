@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -177,7 +178,7 @@ def cmd_audit(args) -> int:
     from .audit.ranking import at_or_above
     from .audit.report import (
         audit_tutor_prompt,
-        json_report,
+        json_report_pieces,
         markdown_report,
         text_report,
         write_report,
@@ -196,16 +197,20 @@ def cmd_audit(args) -> int:
         check_answers(data, name)
         system.answers = {**(system.answers or {}), **data}
     result = audit_system(system)
-    render = {"text": lambda r: text_report(r, top=args.top), "markdown": lambda r: markdown_report(r, top=args.top),
-              "json": json_report, "prompt": audit_tutor_prompt}[args.format]
-    text = render(result)
+    if args.format == "json":  # written a piece at a time: a large audit's JSON is never all in memory
+        pieces = itertools.chain(json_report_pieces(result), ["\n"])
+    else:
+        render = {"text": lambda r: text_report(r, top=args.top), "markdown": lambda r: markdown_report(r, top=args.top),
+                  "prompt": audit_tutor_prompt}[args.format]
+        text = render(result)
+        pieces = [text if text.endswith("\n") else text + "\n"]
     if args.graph:
         from .audit.picture import save_picture
         save_picture(result, args.graph)
     if args.output:
-        write_report(text if text.endswith("\n") else text + "\n", args.output)
+        write_report(pieces, args.output)
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.writelines(pieces)
     if args.fail_on and at_or_above(result.findings, args.fail_on):
         n = len(at_or_above(result.findings, args.fail_on))
         print(f"mldebt audit: {n} finding{'s' if n != 1 else ''} at or above {args.fail_on}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """Small builders shared by the audit tests: a clean system, and ways to spoil it."""
 
 import copy
+import importlib.util
+from pathlib import Path
 
 from mldebt_lessons.audit import audit_system
 from mldebt_lessons.audit.detectors import detect
@@ -40,3 +42,12 @@ def patterns_in(manifest):
 
 def findings_of(manifest, pattern):
     return [f for f in audit_system(system_of(manifest)).findings if f.pattern == pattern]
+
+
+def bench_audit():
+    """benchmarks/bench_audit.py as a module (its generator of large systems), without touching sys.path."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_audit.py"
+    spec = importlib.util.spec_from_file_location("bench_audit", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -16,11 +16,11 @@ from mldebt_lessons.audit.detectors import (
     DETECTORS,
     detect,
     strongly_connected,
-    topological,
 )
 from mldebt_lessons.audit.openlineage import lineage_from_events
 from mldebt_lessons.audit import audit_system
 from mldebt_lessons.audit.patterns import PATTERNS
+from mldebt_lessons.audit.system import topological
 from mldebt_lessons.audit.report import json_report
 
 

@@ -128,3 +128,92 @@ def test_answers_accept_numbers_and_words_and_reject_the_rest():
     with pytest.raises(CourseInputError) as caught:
         check_answers({"data_9": "no"})
     assert "did you mean 'data_" in str(caught.value)
+
+
+# --- reach for every node at once, and the findings that say their nodes lie downstream --------------
+
+def random_system(seed: int, n: int = 60, p: float = 0.08) -> System:
+    """A random graph of reads among ``n`` nodes; edges only go forward, so it has no cycle."""
+    import random
+    rng = random.Random(seed)
+    s = System("random")
+    for i in range(n):
+        add_node(s, f"n{i}", "feature", {})
+    for i in range(n):
+        for j in range(i + 1, n):
+            if rng.random() < p:
+                add_edge(s, f"n{i}", f"n{j}", declared=True)
+    return s
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_downstream_counts_agree_with_a_walk_from_each_node(seed):
+    from mldebt_lessons.audit.ranking import downstream_counts
+    s = random_system(seed, p=0.02 + 0.01 * (seed % 10))
+    counts = downstream_counts(s)
+    assert counts == {n: reach(s, [n]) for n in s.nodes}
+    assert len(set(counts.values())) > 1  # the graphs are not all empty or all chains
+
+
+def test_downstream_counts_give_up_on_a_cycle_and_ranking_still_walks():
+    from mldebt_lessons.audit.ranking import downstream_counts
+    s = chain_system()
+    add_edge(s, "c1", "src", declared=True)
+    assert downstream_counts(s) is None
+    [f] = rank([Finding("monitoring_gap", ["m"], "e")], s)
+    assert f.reach == 4  # c1, src, f and c2: everything else but the orphan
+
+
+def test_every_finding_that_says_its_nodes_lie_downstream_of_the_first_is_right():
+    """The hint lets ranking skip a walk; a wrong hint would give a wrong reach silently."""
+    from audit_helpers import bench_audit
+
+    from mldebt_lessons.audit.detectors import detect
+    from mldebt_lessons.audit.manifest import manifest_from_data
+    from mldebt_lessons.audit.toy import toy_system
+    make_manifest = bench_audit().make_manifest
+    checked = 0
+    for system in (toy_system(), manifest_from_data(make_manifest(3000, seed=7), "generated.json")):
+        for f in detect(system):
+            if f.downstream_of_first:
+                below = set()
+                for n in system.succ.get(f.nodes[0], ()):
+                    below.add(n)
+                frontier = list(below)
+                while frontier:
+                    for v in system.succ[frontier.pop()]:
+                        if v not in below:
+                            below.add(v)
+                            frontier.append(v)
+                assert set(f.nodes[1:]) <= below, (f.pattern, f.nodes)
+                assert f.reach == 0  # not ranked yet
+                checked += 1
+    assert checked > 1000
+
+
+def test_edges_a_manifest_declares_share_their_facts_until_one_is_seen_again():
+    from mldebt_lessons.audit.manifest import manifest_from_data
+    s = manifest_from_data({"system": "x", "sources": [{"id": "a"}], "features": [
+        {"id": "b", "reads": ["a"]}, {"id": "c", "reads": ["a"]}]}, "m.json")
+    assert s.edges["a", "b"] is s.edges["a", "c"]  # one dict for every read the manifest declares
+    add_edge(s, "a", "b", observed=True, seen_in="events.jsonl")
+    assert s.edges["a", "b"] == {"declared": True, "observed": True, "seen_in": ["m.json", "events.jsonl"]}
+    assert s.edges["a", "c"] == {"declared": True, "observed": False, "seen_in": ["m.json"]}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_packed_sort_key_gives_the_rules_order(seed):
+    """Score (highest first), severity, pattern id, node names: the packed key must order as the plain tuple."""
+    import random
+
+    from mldebt_lessons.audit.patterns import PATTERNS
+    from mldebt_lessons.audit.ranking import _order_key
+    rng = random.Random(seed)
+    names = [f"n{i}" for i in range(30)] + ["N", "n", "é", ""]
+    findings = []
+    for _ in range(400):
+        f = Finding(rng.choice(list(PATTERNS)), rng.sample(names, rng.randint(0, 3)), "e", severity=rng.randint(1, 5))
+        f.score = round(rng.choice([0, 1.5, 3.0, 12.25, 99.9, rng.uniform(0, 250)]), 1)
+        findings.append(f)
+    plain = sorted(findings, key=lambda f: (-f.score, -f.severity, f.pattern, f.nodes))
+    assert sorted(findings, key=_order_key(findings)) == plain

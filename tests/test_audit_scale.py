@@ -253,11 +253,8 @@ def test_find_cycle_on_a_long_chain_does_not_recurse():
 # --- the benchmark itself ------------------------------------------------------------------------------------
 
 def test_the_benchmark_reports_every_stage_and_the_floor(tmp_path):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_audit
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    from audit_helpers import bench_audit as load_bench_audit
+    bench_audit = load_bench_audit()
     path = write_json(tmp_path, bench_audit.make_manifest(2000, seed=1))
     audit, floor = bench_audit.run_audit(str(path)), bench_audit.run_floor(str(path))
     assert list(audit["stages"]) == list(bench_audit.STAGES) and audit["nodes"] == 2000 and audit["findings"]

@@ -114,10 +114,8 @@ def test_the_hot_spot_picture_marks_every_node_in_a_finding():
 
 
 def test_a_large_system_is_drawn_as_the_nodes_of_its_top_findings(tmp_path):
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_audit import make_manifest
+    from audit_helpers import bench_audit
+    make_manifest = bench_audit().make_manifest
 
     from mldebt_lessons.audit import audit_system
     from mldebt_lessons.audit.manifest import manifest_from_data
@@ -130,8 +128,5 @@ def test_a_large_system_is_drawn_as_the_nodes_of_its_top_findings(tmp_path):
 
 
 def test_the_benchmark_system_is_audited_at_a_small_size():
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from bench_audit import main
-    assert main(["--nodes", "2000"]) == 0
+    from audit_helpers import bench_audit
+    assert bench_audit().main(["--nodes", "2000"]) == 0

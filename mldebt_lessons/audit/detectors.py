@@ -37,7 +37,7 @@ JUNGLE_DEPTH = 4  # preparation steps between raw data and a model
 MANY_LANGUAGES = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One instance of an anti-pattern. Ranking fills in reach, exposure, score, level and rank."""
 
@@ -51,6 +51,9 @@ class Finding:
     level: str = ""
     rank: int = 0
     counts: tuple = ()  # (nodes counted, owned, monitored), set by ranking for why_score
+    # True when every node after the first lies downstream of the first (its readers, the models it
+    # feeds): the finding's reach is then the first node's, which ranking knows without a walk.
+    downstream_of_first: bool = False
 
     @property
     def why_score(self) -> str:
@@ -132,7 +135,7 @@ class Context:
     @functools.cached_property
     def order(self) -> list[str] | None:
         """The nodes in data-flow order, or None if the reads have a cycle."""
-        return topological(self.succ, self.pred)
+        return self.system.order
 
     @functools.cached_property
     def loop_edges(self) -> list[tuple[str, str]]:
@@ -198,7 +201,8 @@ def entanglement(ctx: Context) -> list[Finding]:
             out.append(Finding("entanglement", [n] + readers,
                                f"{kind} '{n}' is read by {_plural(len(readers), 'model')} ({_names(readers)})"
                                f"{' owned by ' + _plural(len(teams), 'team') if teams else ''}: a change to how "
-                               "it is made changes all of them at once, and their use of every other input."))
+                               "it is made changes all of them at once, and their use of every other input.",
+                               downstream_of_first=True))
     for n, facts in ctx.system.nodes.items():
         embedder = facts.get("embedded_with")
         if embedder and "embedding_version" in facts and "version" in ctx.facts(embedder) \
@@ -227,7 +231,7 @@ def correction_cascade(ctx: Context) -> list[Finding]:
                                f"model '{m}' ({ctx.owner(m) or 'no owner'}) is trained on the output of model "
                                f"'{u}' ({ctx.owner(u) or 'no owner'}){weight}. Any change to {u}, even an "
                                f"improvement, moves {m}'s input: {u} can no longer be improved on its own "
-                               "(improvement deadlock)."))
+                               "(improvement deadlock).", downstream_of_first=True))
     return out
 
 
@@ -262,7 +266,7 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
                                f"({ctx.owner(m) or 'no owner'}){' through ' + _names(via) if via else ''}"
                                f"{', seen in ' + _names(seen, 2) if seen else ''}, but {known}: a change to {m} "
                                f"will break it silently{' and it closes a feedback loop' if loop else ''}.",
-                               severity=5 if loop else 0))
+                               severity=5 if loop else 0, downstream_of_first=not loop))
     return out
 
 
@@ -295,7 +299,7 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
         if readers and why:
             out.append(Finding("unstable_data_dependency", [u] + readers,
                                f"{why}{_plural(len(readers), 'reader')} ({_names(readers)}){tail}",
-                               severity=4 if facts["kind"] == "model" else 0))
+                               severity=4 if facts["kind"] == "model" else 0, downstream_of_first=True))
     return out
 
 
@@ -540,7 +544,7 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
                 out.append(Finding("pipeline_jungle", [n] + readers,
                                    f"'{n}' reaches {_names(readers)} only after {depth.get(n, facts.get('steps'))} "
                                    f"preparation steps (limit {JUNGLE_DEPTH - 1}): scrapes, joins and intermediate "
-                                   "results that nobody can test end to end."))
+                                   "results that nobody can test end to end.", downstream_of_first=True))
     out += _file_coupling(ctx.system.code or {})
     return out
 
@@ -780,7 +784,8 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
         out.append(Finding("data_testing_debt", [n] + features,
                            f"{ctx.kinds[n]} '{n}'{' and its ' + _plural(len(features), 'feature') + ' (' + _names(features) + ')' if features else ''} "
                            f"{'have' if features else 'has'} no data tests (schema, ranges, missing values)"
-                           f"{', although it has known faults: ' + '; '.join(issues[:3]) if issues else ''}."))
+                           f"{', although it has known faults: ' + '; '.join(issues[:3]) if issues else ''}.",
+                           downstream_of_first=True))
     for f in ctx.of_kind("feature"):
         ups = ctx.pred[f]
         if not ctx.facts(f).get("tests") and ups and all(ctx.facts(u).get("tests") for u in ups):
@@ -921,22 +926,3 @@ def strongly_connected(succ: dict[str, list[str]]) -> list[list[str]]:
                         break
                 out.append(component[::-1])
     return out
-
-
-def topological(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[str] | None:
-    """Nodes in an order where every node comes after what it reads; None if there is a cycle.
-
-    >>> topological({"a": ["b"], "b": []}, {"a": [], "b": ["a"]})
-    ['a', 'b']
-    """
-    indegree = {n: len(set(ps)) for n, ps in pred.items()}
-    ready = deque(n for n, d in indegree.items() if d == 0)
-    order = []
-    while ready:
-        n = ready.popleft()
-        order.append(n)
-        for v in dict.fromkeys(succ[n]):
-            indegree[v] -= 1
-            if indegree[v] == 0:
-                ready.append(v)
-    return order if len(order) == len(indegree) else None

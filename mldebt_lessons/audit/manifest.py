@@ -126,6 +126,8 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
             if "aliases" in entry or "outputs" in entry:
                 for alias in list(entry.get("aliases", ())) + list(entry.get("outputs", ())):
                     system.aliases.setdefault(alias, node)
+    declared_here = {"declared": True, "observed": False, "seen_in": [name]}
+    system.shared_edge_facts.append(declared_here)
     next_id = iter(ids).__next__
     for list_name, kind in NODE_LISTS.items():
         for entry in data.get(list_name, ()):
@@ -136,7 +138,7 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
                 if key in edges or undeclared:
                     add_edge(system, *key, declared=not undeclared, observed=undeclared, seen_in=name)
                 else:
-                    edges[key] = {"declared": True, "observed": False, "seen_in": [name]}
+                    edges[key] = declared_here
             if "consumers" in entry:
                 for consumer in entry["consumers"]:
                     add_edge(system, node, _id(system, consumer), declared=True, seen_in=name)

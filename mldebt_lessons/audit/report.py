@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import CourseInputError
 
 from .mltestscore import SECTIONS, gaps, score_text
-from .patterns import PATTERNS, lesson_for
+from .patterns import PATTERNS, is_llm_part, lesson_for
 from .ranking import LEVELS, RULE
 from .system import counts, describe_counts
 
@@ -59,9 +59,12 @@ def _escape(match) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~])")  # what can start markup inside a line
 
 
-def _lesson_link(finding, system) -> str:
-    """The lesson that teaches this finding (see patterns.lesson_for)."""
-    return lesson_for(finding.pattern, (system.nodes.get(node, {}) for node in finding.nodes))
+def _lesson_link(finding, system, llm_parts=None) -> str:
+    """The lesson that teaches this finding (see patterns.lesson_for); ``llm_parts``, the ids of the
+    system's LLM parts, saves asking each node again when there are many findings."""
+    if llm_parts is None:
+        return lesson_for(finding.pattern, (system.nodes.get(node, {}) for node in finding.nodes))
+    return lesson_for(finding.pattern, [system.nodes[n] for n in finding.nodes if n in llm_parts])
 
 
 def summary(result) -> dict:
@@ -76,30 +79,62 @@ def summary(result) -> dict:
             "ml_test_score": result.test_score.as_dict() if result.test_score else None}
 
 
-def as_json_data(result) -> dict:
-    """The report as plain data, in the documented shape."""
+def _finding_items(result):
+    """Each finding as plain data, in rank order, with the lesson that teaches it."""
     system = result.system
-    findings = []
+    llm_parts = {n for n, facts in system.nodes.items() if is_llm_part(facts)}
     for f in result.findings:
         item = f.as_dict()
-        item["lesson"] = _lesson_link(f, system) or None
-        findings.append(item)
-    return {"system": {"name": system.name, "description": system.description, "inputs": list(system.inputs),
-                       "counts": counts(system)},
-            "findings": findings, "summary": summary(result)}
+        item["lesson"] = _lesson_link(f, system, llm_parts) or None
+        yield item
+
+
+def _system_data(result) -> dict:
+    system = result.system
+    return {"name": system.name, "description": system.description, "inputs": list(system.inputs),
+            "counts": counts(system)}
+
+
+def as_json_data(result) -> dict:
+    """The report as plain data, in the documented shape."""
+    return {"system": _system_data(result), "findings": list(_finding_items(result)), "summary": summary(result)}
+
+
+# Above this many findings the JSON report is compact (several times faster to write) and written a finding
+# at a time, so that its text is never all in memory (on 1,000,000 nodes it is about 1 GB).
+INDENTED_UP_TO = 2000
+
+
+def _json_text(data, indent=None) -> str:
+    """``data`` as JSON, UTF-8 where it can be; a lone surrogate in some name is carried by \\u escapes."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, indent=indent, ensure_ascii=True)
+    return text
+
+
+def json_report_pieces(result):
+    """The JSON report as pieces of text to write one after another (joined, they are :func:`json_report`).
+
+    >>> from mldebt_lessons.audit import audit_toy_world
+    >>> result = audit_toy_world()
+    >>> json.loads("".join(json_report_pieces(result)))["findings"][0]["rank"]
+    1
+    """
+    if len(result.findings) <= INDENTED_UP_TO:  # indented for people
+        yield _json_text(as_json_data(result), indent=2)
+        return
+    yield '{"system": ' + _json_text(_system_data(result)) + ', "findings": ['
+    for i, item in enumerate(_finding_items(result)):
+        yield (", " if i else "") + _json_text(item)
+    yield '], "summary": ' + _json_text(summary(result)) + "}"
 
 
 def json_report(result) -> str:
     """The report as JSON text."""
-    data = as_json_data(result)
-    # Indented for people; compact (and several times faster to write) for very large audits.
-    indent = 2 if len(result.findings) <= 2000 else None
-    text = json.dumps(data, indent=indent, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate in some name: JSON's \\u escapes can still carry it
-        text = json.dumps(data, indent=indent, ensure_ascii=True)
-    return text
+    return "".join(json_report_pieces(result))
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
@@ -254,8 +289,9 @@ def audit_tutor_prompt(result, top: int = 8) -> str:
     return visible("\n".join(lines))
 
 
-def write_report(text: str, path: str | Path) -> None:
-    """Write a report to a file (UTF-8); a path that cannot be written is one line of error, not a crash.
+def write_report(text, path: str | Path) -> None:
+    """Write a report (a text, or pieces of text one after another) to a file (UTF-8); a path that cannot be
+    written is one line of error, not a crash.
 
     >>> write_report("x", "no/such/folder/report.txt")
     Traceback (most recent call last):
@@ -270,6 +306,6 @@ def write_report(text: str, path: str | Path) -> None:
                                "existing folder")
     try:
         with open(path, "w", encoding="utf-8", errors="backslashreplace") as out:
-            out.write(text)
+            out.writelines([text] if isinstance(text, str) else text)
     except OSError as err:
         raise CourseInputError(f"--output {path}: cannot write it ({err.strerror or err})") from None
