@@ -52,6 +52,16 @@ def _quiet_locks(config):
     return fcntl, config._quiet_files
 
 
+def _take(fcntl, gate, lock, mode, keep_gate: bool = False) -> None:
+    """Pass the gate, then take the lock in ``mode`` (shared or alone); keep the gate only if asked."""
+    fcntl.flock(gate, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(lock, mode)
+    finally:
+        if not keep_gate:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+
+
 @contextlib.contextmanager
 def _holding(config, exclusive: bool):
     """Every test holds the lock shared; a quiet measurement holds it alone. Both pass the gate first, and a
@@ -61,12 +71,7 @@ def _holding(config, exclusive: bool):
         yield
         return
     fcntl, (gate, lock) = locks
-    fcntl.flock(gate, fcntl.LOCK_EX)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-    finally:
-        if not exclusive:
-            fcntl.flock(gate, fcntl.LOCK_UN)
+    _take(fcntl, gate, lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH, keep_gate=exclusive)
     try:
         yield
     finally:
@@ -88,11 +93,7 @@ def waiting_quietly(config):
     try:
         yield
     finally:
-        fcntl.flock(gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_SH)
-        finally:
-            fcntl.flock(gate, fcntl.LOCK_UN)
+        _take(fcntl, gate, lock, fcntl.LOCK_SH)
 
 
 def pytest_configure(config):
