@@ -5,8 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The JupyterLite site's build tools and the wheels it serves (lite/requirements.txt, lite/wheels.txt): an
+# instructor's tools, with a stamp of their own, so that a learner's `make lab` neither installs nor downloads them.
+LITE_TOOLS  := $(VENV)/lite-tools
+LITE_WHEELS := $(VENV)/lite-wheels
+LITE_STAMP  := $(VENV)/.lite-installed
 
-.PHONY: setup lab test test-browser claims notebooks bench clean
+.PHONY: setup lab test test-browser claims notebooks bench handouts lite clean
 
 setup: $(STAMP)
 
@@ -17,12 +22,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[lab,test]"
 	@touch $(STAMP)
 
+# Only `make lite` and `make test` (tests/test_lite.py builds the site) need these.
+$(LITE_STAMP): $(STAMP) lite/requirements.txt lite/wheels.txt
+	rm -rf $(LITE_TOOLS) $(LITE_WHEELS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --target $(LITE_TOOLS) -r lite/requirements.txt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: --dest $(LITE_WHEELS) -r lite/wheels.txt
+	@touch $(LITE_STAMP)
+
 lab: setup
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 # Two processes (-n 2), each taking whole groups of tests: a test file, a notebook, or one notebook's
 # browser tests (see conftest.py).
-test: setup
+test: setup $(LITE_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Only the tests that drive every notebook in real JupyterLab in headless Chromium.
@@ -46,6 +58,32 @@ bench: setup
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_audit.py
 	$(BIN)/python benchmarks/bench_lineage.py --events 200000
+
+# One printable HTML page per lesson (graph, key points, tutor prompts) in build/handouts; open index.html.
+handouts: setup
+	$(BIN)/python -m mldebt_lessons handouts build/handouts
+
+# The whole course as a static JupyterLite site in build/lite (Python runs in the browser; serve the
+# folder with any web server). Built offline from what its set-up ($(LITE_STAMP)) fetched. At run time the browser
+# loads Pyodide and its packages (numpy, scikit-learn...) from Pyodide's CDN, or from a downloaded
+# Pyodide release: make lite PYODIDE=path/to/pyodide-314.0.6.tar.bz2 (see README).
+LITE_OUT ?= build/lite
+LITE_WORK = $(LITE_OUT)-work
+PYODIDE  ?=
+lite: $(LITE_STAMP)
+	rm -rf $(LITE_WORK) $(LITE_OUT)
+	mkdir -p $(LITE_WORK)
+	cp lite/jupyter-lite.json $(LITE_WORK)/
+	$(BIN)/python lite/join_lines.py notebooks $(LITE_WORK)/notebooks
+	PYTHONPATH=$(LITE_TOOLS) $(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation --no-index --wheel-dir $(LITE_WORK)/wheels .
+	cd $(LITE_WORK) && PYTHONPATH=$(abspath $(LITE_TOOLS)) $(abspath $(BIN))/python -m jupyterlite_core build \
+		--lite-dir . --output-dir $(abspath $(LITE_OUT)) --contents notebooks --apps lab \
+		--no-sourcemaps --ignore-sys-prefix \
+		--FederatedExtensionAddon.extra_labextensions_path=$(abspath $(LITE_TOOLS))/share/jupyter/labextensions \
+		--LiteBuildConfig.federated_extensions=$(wildcard $(abspath $(LITE_WHEELS))/jupyterlab_widgets-*.whl) \
+		--piplite-wheels $(abspath $(LITE_WHEELS)) --piplite-wheels wheels $(if $(PYODIDE),--pyodide $(abspath $(PYODIDE)))
+	@du -sh $(LITE_OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -6,7 +6,9 @@
     mldebt lessons [--format text|json]
     mldebt claims [LESSON ...] [--seeds N] [--format text|json] [--save]
     mldebt prompt LESSON [--quiz] [--results TEXT]
+    mldebt workshop TOKENS_FILE [--format text|markdown]
     mldebt example
+    mldebt handouts [OUT_DIR]
 
 With no input, each works on the course's toy world. Exit status: 0 audited, 1 findings at or
 above ``--fail-on`` (for ``claims``: a headline claim fails in some world), 2 bad input or usage.
@@ -31,6 +33,7 @@ from pathlib import Path
 from .errors import CourseInputError
 
 FORMATS = ("text", "markdown", "json", "prompt")
+HANDOUTS_DIR = "build/handouts"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,8 +110,25 @@ def build_parser() -> argparse.ArgumentParser:
     prompt.add_argument("--quiz", action="store_true",
                         help="print the lesson's quiz-me prompt instead: the tutor asks the questions one at a time")
 
+    workshop = sub.add_parser("workshop", help="where a workshop's room is stuck, from the learners' progress tokens",
+                              description="Read the progress tokens learners pasted (progress() prints them; chat "
+                                          "names and times around them are ignored) and print, per lesson, how many "
+                                          "tried and got right each exercise and quiz question, and where the room "
+                                          "is stuck. Nothing leaves this machine.",
+                              epilog="Exit status: 0 a table printed (unreadable tokens are counted on standard "
+                                     "error); 2 no readable token, or bad usage.")
+    workshop.add_argument("tokens_file", metavar="TOKENS_FILE",
+                          help="a text file of pasted tokens; - for standard input")
+    workshop.add_argument("--format", choices=("text", "markdown"), default="text", help="text (default) or markdown")
+
     sub.add_parser("example", help="print the toy world's manifest (YAML), a starting point for your own",
                    description="Print the toy world's manifest as YAML: a full example to copy and edit.")
+
+    handouts = sub.add_parser("handouts", help="write a printable one-page handout per lesson (HTML)",
+                              description="Write one printable HTML handout per lesson (its graph, key points and "
+                                          "three tutor prompts), an all-in-one page and an index, into OUT_DIR.")
+    handouts.add_argument("out_dir", nargs="?", default=HANDOUTS_DIR, metavar="OUT_DIR",
+                          help=f"the folder to write into, created if missing (default: {HANDOUTS_DIR})")
     return parser
 
 
@@ -289,6 +309,31 @@ def cmd_prompt(args) -> int:
     return 0
 
 
+def cmd_workshop(args) -> int:
+    from mldebt_lessons.course.workshop import workshop_report
+    from mldebt_lessons.lessons import LESSONS
+    table, left_out = workshop_report(args.tokens_file, LESSONS, markdown=args.format == "markdown")
+    print(table)
+    if left_out:
+        print(f"mldebt workshop: {left_out}", file=sys.stderr)
+    return 0
+
+
+def cmd_handouts(args) -> int:
+    from mldebt_lessons.lessons.handouts import INDEX_FILE, write_handouts
+    out = Path(args.out_dir)
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"mldebt handouts: {args.out_dir} is a file, not a folder; give a folder to write the "
+                          "handouts into (it is created if missing)")
+    try:
+        written = write_handouts(out)
+    except OSError as err:
+        raise _UsageError(f"mldebt handouts: cannot write into {args.out_dir} ({err.strerror or type(err).__name__});"
+                          " give a folder you can write to") from None
+    print(f"wrote {len(written)} pages to {out}: open {out / INDEX_FILE} in a browser and print")
+    return 0
+
+
 def cmd_example(args) -> int:
     import yaml
 
@@ -300,7 +345,8 @@ def cmd_example(args) -> int:
 
 
 COMMANDS = {"audit": cmd_audit, "ripple": cmd_ripple, "lessons": cmd_lessons, "claims": cmd_claims,
-            "prompt": cmd_prompt, "example": cmd_example}
+            "prompt": cmd_prompt, "example": cmd_example, "workshop": cmd_workshop,
+            "handouts": cmd_handouts}
 
 
 def main(argv=None) -> int:

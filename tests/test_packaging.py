@@ -225,3 +225,59 @@ def test_jupyterlab_is_an_extra_that_make_setup_installs():
     assert not runtime & {normalise(n) for n in NOT_AT_RUN_TIME}
     assert "jupyterlab" in {split_requirement(r)[0] for r in project["optional-dependencies"]["lab"]}
     assert '".[lab,test]"' in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+# --- Binder: a pinned, runtime-only environment that repo2docker reads ----------------------------
+
+BINDER = ROOT / "binder"
+
+
+def binder_items() -> list[str]:
+    return environment_items((BINDER / "environment.yml").read_text(encoding="utf-8"))
+
+
+def runtime_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return dict(split_requirement(r) for r in project["dependencies"])
+
+
+def test_binder_names_one_python_as_x_y_which_is_all_repo2docker_reads_and_the_course_supports_it():
+    from packaging.specifiers import SpecifierSet
+    pythons = [item.replace(" ", "") for item in binder_items() if re.match(r"python\b", item)]
+    assert len(pythons) == 1 and re.fullmatch(r"python=3\.\d+", pythons[0]), (
+        f"binder/environment.yml must name Python as python=X.Y, got {pythons}")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert SpecifierSet(project["requires-python"]).contains(pythons[0].split("=")[1] + ".0")
+
+
+def test_binder_pins_exactly_the_runtime_dependencies_within_what_pyproject_allows():
+    from packaging.specifiers import SpecifierSet
+    binder, runtime = environment_requirements((BINDER / "environment.yml").read_text(encoding="utf-8")), \
+        runtime_requirements()
+    assert set(binder) == set(runtime), {"only in binder/": set(binder) - set(runtime),
+                                         "missing from binder/": set(runtime) - set(binder)}
+    for name, spec in binder.items():
+        assert re.fullmatch(r"==\d[\w.]*", spec), f"binder/environment.yml: pin {name} with ==, not {spec!r}"
+        assert SpecifierSet(runtime[name]).contains(spec[2:]), f"{name}{spec} is outside pyproject's {runtime[name]}"
+
+
+def test_binder_leaves_out_the_test_tools():
+    test_extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]["test"]
+    names = {split_requirement(r)[0] for r in test_extra}
+    assert not names & set(environment_requirements((BINDER / "environment.yml").read_text(encoding="utf-8")))
+
+
+def test_binder_installs_the_course_itself_without_dependencies_so_the_pins_hold():
+    script = BINDER / "postBuild"
+    commands = [l.strip() for l in script.read_text(encoding="utf-8").splitlines()
+                if l.strip() and not l.strip().startswith("#")]
+    assert any(re.fullmatch(r"python -m pip install --no-deps( --no-cache-dir)? \.", c) for c in commands), commands
+    assert os.access(script, os.X_OK), "binder/postBuild must be executable"
+
+
+def test_readme_has_a_binder_badge_and_the_launch_link_that_opens_the_first_notebook():
+    section = readme_section("Workshops with nothing to install")
+    assert "[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org" in section
+    assert "?labpath=notebooks%2F00_start_here.ipynb" in section
+    assert (ROOT / "notebooks" / "00_start_here.ipynb").is_file()

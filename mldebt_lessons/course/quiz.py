@@ -20,6 +20,7 @@ import random
 import ipywidgets as w
 
 from mldebt_lessons.course.lesson import Lesson, grade
+from mldebt_lessons.course.progress import record_quiz_answer, touch_lesson
 from mldebt_lessons.course.theme import style_widget
 
 
@@ -66,6 +67,7 @@ class Quiz(w.VBox):
 
     def __init__(self, lesson: Lesson):
         self.lesson = lesson
+        touch_lesson(lesson.id)  # for progress(): this lesson was opened here
         self.choices, self.feedback = [], []
         rows = []
         for number, question in enumerate(lesson.quiz):
@@ -102,6 +104,7 @@ class Quiz(w.VBox):
             self.feedback[number].value = ""
         else:
             correct, text = grade(self.lesson.quiz[number], chosen)
+            record_quiz_answer(self.lesson.id, number, correct)  # for progress(); the first answer counts
             mark, colour = ("Right.", "#009E73") if correct else ("Not quite.", "#D55E00")
             self.feedback[number].value = (f"<span style='color:{colour}'><b>{mark}</b></span> "
                                            f"{html.escape(text)}")
