@@ -95,7 +95,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     if order is None:
         return None
     succ, pred = system.succ, system.pred
-    uses_left = {n: len(pred[n]) for n in order}  # readers of each set still to come
+    uses_left = {n: len(pred[n]) for n in order}  # how many nodes upstream have yet to use each set
     below: dict[str, set] = {}
     counts: dict[str, int] = {}
     for n in reversed(order):
