@@ -217,3 +217,49 @@ def test_the_packed_sort_key_gives_the_rules_order(seed):
         findings.append(f)
     plain = sorted(findings, key=lambda f: (-f.score, -f.severity, f.pattern, f.nodes))
     assert sorted(findings, key=_order_key(findings)) == plain
+
+
+def test_downstream_counts_give_up_rather_than_hold_sets_that_grow_with_the_square_of_the_graph():
+    """A wide fan over a long chain: every feature's set holds the whole chain until the source is done."""
+    from mldebt_lessons.audit.ranking import HELD_PER_NODE_AND_EDGE, downstream_counts
+    s = System("fan over a chain")
+    add_node(s, "src", "source", {})
+    chain = [f"c{i}" for i in range(300)]
+    for n in chain:
+        add_node(s, n, "feature", {})
+    for a, b in zip(chain, chain[1:]):
+        add_edge(s, a, b, declared=True)
+    for i in range(60):
+        add_node(s, f"f{i}", "feature", {})
+        add_edge(s, "src", f"f{i}", declared=True)
+        add_edge(s, f"f{i}", "c0", declared=True)
+    assert 60 * 300 > HELD_PER_NODE_AND_EDGE * (len(s.nodes) + len(s.edges))  # the sets would hold more
+    assert downstream_counts(s) is None
+    [f] = rank([Finding("monitoring_gap", ["f3"], "e")], s)
+    assert f.reach == 300  # ranking walks instead
+
+
+def test_the_order_and_neighbours_follow_nodes_added_after_first_use():
+    s = chain_system()
+    assert "late" not in s.order
+    add_node(s, "late", "consumer", {})
+    assert "late" in s.order and s.succ["late"] == [] and s.pred["late"] == []
+    add_edge(s, "c1", "late", declared=True)
+    assert s.order.index("late") > s.order.index("c1") and s.pred["late"] == ["c1"]
+
+
+def test_a_large_json_report_written_in_pieces_is_the_report_as_data_even_with_a_lone_surrogate():
+    import json
+
+    from audit_helpers import bench_audit
+
+    from mldebt_lessons.audit import audit_system
+    from mldebt_lessons.audit.manifest import manifest_from_data
+    from mldebt_lessons.audit.report import INDENTED_UP_TO, as_json_data, json_report_pieces
+    system = manifest_from_data(bench_audit().make_manifest(3000, seed=3), "generated.json")
+    system.name = "half a character: \udcff"  # a name read from a file that was not valid UTF-8
+    result = audit_system(system)
+    assert len(result.findings) > INDENTED_UP_TO  # the compact form, written a finding at a time
+    text = "".join(json_report_pieces(result))
+    text.encode("utf-8")  # every piece can be written, the one with the surrogate escaped
+    assert json.loads(text) == as_json_data(result)

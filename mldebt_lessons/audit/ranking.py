@@ -77,8 +77,14 @@ def reach(system: System, nodes, cache: dict | None = None, succ: dict | None = 
 _NOTHING = frozenset()
 
 
+# The sets downstream_counts holds at once may total this many times the nodes and edges (about 1 on
+# a generated system); past it (a long chain under a wide fan, say), ranking walks from each node instead.
+HELD_PER_NODE_AND_EDGE = 4
+
+
 def downstream_counts(system: System) -> dict[str, int] | None:
-    """How many nodes lie downstream of each node, all at once; None if the reads have a cycle.
+    """How many nodes lie downstream of each node, all at once; None if the reads have a cycle, or if the
+    sets it would hold grow past :data:`HELD_PER_NODE_AND_EDGE` times the nodes and edges.
 
     Walks the nodes against the flow of data, each node's set of downstream nodes made from its
     readers' sets (set unions run in C: one pass, instead of one walk per node). A set is dropped as
@@ -98,6 +104,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     uses_left = {n: len(pred[n]) for n in order}  # how many nodes upstream have yet to use each set
     below: dict[str, set] = {}
     counts: dict[str, int] = {}
+    held, most = 0, HELD_PER_NODE_AND_EDGE * (len(system.nodes) + len(system.edges))
     for n in reversed(order):
         readers = succ[n]
         if not readers:
@@ -110,6 +117,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
             uses_left[v] -= 1
             if not uses_left[v]:
                 theirs = below.pop(v)
+                held -= len(theirs)
                 if mine is None and theirs is not _NOTHING:
                     mine = theirs
                     continue
@@ -125,6 +133,9 @@ def downstream_counts(system: System) -> dict[str, int] | None:
         counts[n] = len(mine)
         if uses_left[n]:
             below[n] = mine
+            held += len(mine)
+            if held > most:
+                return None
     return counts
 
 
@@ -141,18 +152,26 @@ def _count_downstream(succ: dict, nodes: list) -> int:
     return len(seen) - len(start)
 
 
+def exposure_of(counted: int, owned: int, watched: int) -> float:
+    """1 + 0.5 x share of the nodes with no owner + 0.5 x share with no monitoring; 1 with no nodes.
+
+    >>> exposure_of(2, 1, 0), exposure_of(1, 1, 1), exposure_of(0, 0, 0)
+    (1.75, 1.0, 1.0)
+    """
+    if not counted:
+        return 1.0
+    return round(1 + 0.5 * (1 - owned / counted) + 0.5 * (1 - watched / counted), 2)
+
+
 def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tuple[float, int, int, int]:
-    """(exposure, nodes counted, owned, monitored)."""
+    """(exposure, nodes counted, owned, monitored) of a finding's ``nodes``."""
     nodes = [n for n in dict.fromkeys(nodes) if n in system.nodes]
-    if not nodes:
-        return 1.0, 0, 0, 0
     if owned_nodes is None:
         owned_nodes = {n for n in nodes if system.nodes[n].get("owner")}
         watched_nodes = {n for n in nodes if system.nodes[n].get("monitoring")}
     owned = sum(1 for n in nodes if n in owned_nodes)
     watched = sum(1 for n in nodes if n in watched_nodes)
-    value = 1 + 0.5 * (1 - owned / len(nodes)) + 0.5 * (1 - watched / len(nodes))
-    return round(value, 2), len(nodes), owned, watched
+    return exposure_of(len(nodes), owned, watched), len(nodes), owned, watched
 
 
 def rank(findings: list, system: System) -> list:
@@ -163,13 +182,14 @@ def rank(findings: list, system: System) -> list:
     owned_nodes = {n for n, facts in system.nodes.items() if facts.get("owner")}
     watched_nodes = {n for n, facts in system.nodes.items() if facts.get("monitoring")}
     log2 = math.log2
+    one_node = {(owned, watched): exposure_of(1, owned, watched) for owned in (0, 1) for watched in (0, 1)}
     for f in findings:
         nodes = f.nodes
         if len(nodes) == 1 and nodes[0] in cache:  # the common case, answered without a call
             f.reach = cache[nodes[0]]
             owned, watched = int(nodes[0] in owned_nodes), int(nodes[0] in watched_nodes)
             counted = 1
-            f.exposure = 1 + 0.5 * (1 - owned) + 0.5 * (1 - watched)
+            f.exposure = one_node[owned, watched]
         else:
             distinct = known & set(nodes)  # set operations in C: most findings have several nodes
             if f.downstream_of_first and nodes and nodes[0] in cache:
@@ -177,7 +197,7 @@ def rank(findings: list, system: System) -> list:
             else:
                 f.reach = reach(system, nodes, cache, succ)
             counted, owned, watched = len(distinct), len(distinct & owned_nodes), len(distinct & watched_nodes)
-            f.exposure = round(1 + 0.5 * (1 - owned / counted) + 0.5 * (1 - watched / counted), 2) if counted else 1.0
+            f.exposure = exposure_of(counted, owned, watched)
         f.score = round(f.severity * (1 + log2(1 + f.reach)) * f.exposure, 1)
         f.level = level_of(f.score)
         f.counts = (counted, owned, watched)
@@ -204,9 +224,11 @@ def _order_key(findings: list):
     place = {n: i + 1 for i, n in enumerate(sorted(firsts))}  # 0: no nodes, which sorts first
     patterns = {p: i for i, p in enumerate(sorted({f.pattern for f in findings}))}
     spread_place, spread_pattern = len(place) + 1, len(patterns)
+    spread_severity = 1 + max((f.severity for f in findings), default=0)
 
     def key(f):
-        packed = ((-round(f.score * 10) * 8 - f.severity) * spread_pattern + patterns[f.pattern]) * spread_place
+        packed = ((-round(f.score * 10) * spread_severity - f.severity) * spread_pattern + patterns[f.pattern])
+        packed *= spread_place
         return float(packed + (place[f.nodes[0]] if f.nodes else 0)), f.nodes
     return key
 

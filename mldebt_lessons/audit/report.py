@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import CourseInputError
 
 from .mltestscore import SECTIONS, gaps, score_text
-from .patterns import PATTERNS, is_llm_part, lesson_for
+from .patterns import LLM_LESSON, PATTERNS, is_llm_part, learn_at, lesson_for
 from .ranking import LEVELS, RULE
 from .system import counts, describe_counts
 
@@ -60,11 +60,11 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~])")  # what can start markup ins
 
 
 def _lesson_link(finding, system, llm_parts=None) -> str:
-    """The lesson that teaches this finding (see patterns.lesson_for); ``llm_parts``, the ids of the
-    system's LLM parts, saves asking each node again when there are many findings."""
+    """The lesson that teaches this finding (see patterns.lesson_for). For a report of every finding, pass
+    ``llm_parts``, the ids of the system's LLM parts, found once; a report of a few asks their nodes."""
     if llm_parts is None:
         return lesson_for(finding.pattern, (system.nodes.get(node, {}) for node in finding.nodes))
-    return lesson_for(finding.pattern, [system.nodes[n] for n in finding.nodes if n in llm_parts])
+    return LLM_LESSON if not llm_parts.isdisjoint(finding.nodes) else learn_at(finding.pattern)
 
 
 def summary(result) -> dict:
@@ -117,6 +117,8 @@ def _json_text(data, indent=None) -> str:
 
 def json_report_pieces(result):
     """The JSON report as pieces of text to write one after another (joined, they are :func:`json_report`).
+    Each piece is UTF-8 text unless it holds a lone surrogate, which its own piece carries with \\u escapes
+    (JSON reads both forms in one text).
 
     >>> from mldebt_lessons.audit import audit_toy_world
     >>> result = audit_toy_world()

@@ -47,9 +47,6 @@ class System:
     code: dict | None = None  # facts from a code scan
     inputs: list[str] = field(default_factory=list)  # what was read, in order
     origins: dict[str, str] = field(default_factory=dict)  # id -> "file line N"
-    # Facts that many edges share, one dict for all the reads one manifest declares (a dict per edge cost
-    # about 0.5 GB on a manifest of 1,000,000 nodes); add_edge copies one before changing it.
-    shared_edge_facts: list[dict] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[str]:
         """The ids of one kind, in the order they were added."""
@@ -60,14 +57,14 @@ class System:
 
     @property
     def succ(self) -> dict[str, list[str]]:
-        """Downstream neighbours of each node (built on first use; rebuild after adding edges)."""
-        if getattr(self, "_succ", None) is None or self._succ_size != len(self.edges):
+        """Downstream neighbours of each node (built on first use, again after nodes or edges are added)."""
+        if getattr(self, "_succ_size", None) != (len(self.nodes), len(self.edges)):
             succ: dict[str, list[str]] = {n: [] for n in self.nodes}
             pred: dict[str, list[str]] = {n: [] for n in self.nodes}
             for u, v in self.edges:
                 succ[u].append(v)
                 pred[v].append(u)
-            self._succ, self._pred, self._succ_size = succ, pred, len(self.edges)
+            self._succ, self._pred, self._succ_size = succ, pred, (len(self.nodes), len(self.edges))
         return self._succ
 
     @property
@@ -79,10 +76,10 @@ class System:
     @property
     def order(self) -> list[str] | None:
         """The nodes in data-flow order (each after what it reads), or None if the reads have a cycle
-        (computed on first use, again after edges are added)."""
-        if getattr(self, "_order_size", None) != (len(self.nodes), len(self.edges)):
+        (computed on first use, again after nodes or edges are added)."""
+        if getattr(self, "_order_of", None) is not self.succ:  # the same graph: the order still holds
             self._order = topological(self.succ, self.pred)
-            self._order_size = (len(self.nodes), len(self.edges))
+            self._order_of = self.succ
         return self._order
 
     def where(self, node: str) -> str:
@@ -115,13 +112,10 @@ def add_edge(system: System, upstream: str, downstream: str, declared: bool = Fa
     if edge is None:
         system.edges[key] = {"declared": declared, "observed": observed, "seen_in": [seen_in] if seen_in else []}
         return
-    if any(edge is shared for shared in system.shared_edge_facts):  # copied before it is changed
-        edge = system.edges[key] = {"declared": edge["declared"], "observed": edge["observed"],
-                                    "seen_in": list(edge["seen_in"])}
-    edge["declared"] |= declared
-    edge["observed"] |= observed
-    if seen_in and seen_in not in edge["seen_in"]:
-        edge["seen_in"].append(seen_in)
+    # Merged into a new dict, never changed in place: edges may share one (all the reads of a manifest do).
+    new_place = [seen_in] if seen_in and seen_in not in edge["seen_in"] else []
+    system.edges[key] = {"declared": edge["declared"] or declared, "observed": edge["observed"] or observed,
+                         "seen_in": edge["seen_in"] + new_place}
 
 
 def qualified_name(namespace: str, name: str) -> str:
