@@ -67,23 +67,28 @@ handouts: setup
 # folder with any web server). Built offline from what its set-up ($(LITE_STAMP)) fetched. At run time the browser
 # loads Pyodide and its packages (numpy, scikit-learn...) from Pyodide's CDN, or from a downloaded
 # Pyodide release: make lite PYODIDE=path/to/pyodide-314.0.6.tar.bz2 (see README).
+# Every path is quoted (the checkout may sit in a folder with spaces). The build runs in $(LITE_WORK) (it
+# keeps its task state, .jupyterlite.doit.db, in the folder it runs in), so the paths from the repository
+# are given from its root ($$root, not make's $(abspath), which splits a path at its spaces).
+from_root = $(if $(filter /%,$(1)),"$(1)","$$root/$(1)")
 LITE_OUT ?= build/lite
 LITE_WORK = $(LITE_OUT)-work
 PYODIDE  ?=
 lite: $(LITE_STAMP)
-	rm -rf $(LITE_WORK) $(LITE_OUT)
-	mkdir -p $(LITE_WORK)
-	cp lite/jupyter-lite.json $(LITE_WORK)/
-	$(BIN)/python lite/join_lines.py notebooks $(LITE_WORK)/notebooks
-	PYTHONPATH=$(LITE_TOOLS) $(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps \
-		--no-build-isolation --no-index --wheel-dir $(LITE_WORK)/wheels .
-	cd $(LITE_WORK) && PYTHONPATH=$(abspath $(LITE_TOOLS)) $(abspath $(BIN))/python -m jupyterlite_core build \
-		--lite-dir . --output-dir $(abspath $(LITE_OUT)) --contents notebooks --apps lab \
+	rm -rf "$(LITE_WORK)" "$(LITE_OUT)"
+	mkdir -p "$(LITE_WORK)"
+	cp lite/jupyter-lite.json "$(LITE_WORK)/"
+	"$(BIN)/python" lite/join_lines.py notebooks "$(LITE_WORK)/notebooks"
+	PYTHONPATH="$(LITE_TOOLS)" "$(BIN)/python" -m pip wheel --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation --no-index --wheel-dir "$(LITE_WORK)/wheels" .
+	root="$$PWD" && set -- "$$root/$(LITE_WHEELS)"/jupyterlab_widgets-*.whl && cd "$(LITE_WORK)" && \
+	PYTHONPATH="$$root/$(LITE_TOOLS)" "$$root/$(BIN)/python" -m jupyterlite_core build \
+		--lite-dir . --output-dir $(call from_root,$(LITE_OUT)) --contents notebooks --apps lab \
 		--no-sourcemaps --ignore-sys-prefix \
-		--FederatedExtensionAddon.extra_labextensions_path=$(abspath $(LITE_TOOLS))/share/jupyter/labextensions \
-		--LiteBuildConfig.federated_extensions=$(wildcard $(abspath $(LITE_WHEELS))/jupyterlab_widgets-*.whl) \
-		--piplite-wheels $(abspath $(LITE_WHEELS)) --piplite-wheels wheels $(if $(PYODIDE),--pyodide $(abspath $(PYODIDE)))
-	@du -sh $(LITE_OUT)
+		--FederatedExtensionAddon.extra_labextensions_path="$$root/$(LITE_TOOLS)/share/jupyter/labextensions" \
+		--LiteBuildConfig.federated_extensions="$$1" --piplite-wheels "$$root/$(LITE_WHEELS)" \
+		--piplite-wheels wheels $(if $(PYODIDE),--pyodide $(call from_root,$(PYODIDE)))
+	@du -sh "$(LITE_OUT)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

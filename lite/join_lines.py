@@ -26,15 +26,26 @@ def joined(path: Path) -> str:
     ...     json.loads(joined(path))["cells"][0]["source"]
     'a\\nb'
     """
-    return json.dumps(nbformat.read(path, as_version=4), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    return nbformat.writes(nbformat.read(path, as_version=4), split_lines=False) + "\n"
 
 
-def main(source: str, destination: str) -> None:
-    out = Path(destination)
+USAGE = "usage: python lite/join_lines.py SOURCE_FOLDER DESTINATION_FOLDER (copies SOURCE_FOLDER/*.ipynb)"
+
+
+def main(argv: list[str]) -> int:
+    """Copy the notebooks; with the wrong arguments or no source folder, one line on standard error and 2."""
+    if len(argv) != 2:
+        print(USAGE, file=sys.stderr)
+        return 2
+    source, out = Path(argv[0]), Path(argv[1])
+    if not source.is_dir():
+        print(f"join_lines: {source}: no such folder; expected the folder of the course's notebooks", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(source).glob("*.ipynb")):
+    for path in sorted(source.glob("*.ipynb")):
         (out / path.name).write_text(joined(path), encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -323,13 +323,13 @@ def cmd_handouts(args) -> int:
     from mldebt_lessons.lessons.handouts import INDEX_FILE, write_handouts
     out = Path(args.out_dir)
     if out.exists() and not out.is_dir():
-        raise _UsageError(f"mldebt handouts: {args.out_dir} is a file, not a folder; give a folder to write the "
-                          "handouts into (it is created if missing)")
+        raise CourseInputError(f"{args.out_dir} is a file, not a folder; give a folder to write the handouts into "
+                               "(it is created if missing)")
     try:
         written = write_handouts(out)
     except OSError as err:
-        raise _UsageError(f"mldebt handouts: cannot write into {args.out_dir} ({err.strerror or type(err).__name__});"
-                          " give a folder you can write to") from None
+        raise CourseInputError(f"cannot write into {args.out_dir} ({err.strerror or type(err).__name__}); give a "
+                               "folder you can write to") from None
     print(f"wrote {len(written)} pages to {out}: open {out / INDEX_FILE} in a browser and print")
     return 0
 

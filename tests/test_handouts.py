@@ -133,6 +133,16 @@ def test_the_graph_is_the_part_of_the_world_the_lesson_is_about():
     assert set(around(g, ["f"])) == {"src", "f", "m", "c"}
 
 
+def test_the_graph_keeps_the_worlds_order_whatever_the_hash_seed():
+    # The picture is drawn in the graph's order: taken from a set, it changed from run to run (hash seed).
+    import networkx as nx
+    chain = [f"node{i}" for i in range(100)]
+    g = nx.DiGraph(list(zip(chain, chain[1:])))
+    part = around(g, ["node81"])  # node80 (its feeder) and all after it: under half the graph
+    assert list(part) == chain[80:]
+    assert list(part.edges) == list(zip(chain[80:], chain[81:]))
+
+
 def test_same_registry_same_pages(tmp_path, written):
     out, paths = written
     again = write_handouts(tmp_path)
@@ -153,6 +163,7 @@ def test_cli_rejects_a_file_as_the_folder(tmp_path, capsys):
     assert main(["handouts", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not a folder" in err and "Traceback" not in err
+    assert err.startswith("mldebt handouts: ") and "handouts: mldebt" not in err  # the CLI's prefix, once
     assert target.read_text() == "keep me"
 
 
@@ -162,3 +173,4 @@ def test_cli_rejects_a_folder_it_cannot_write(tmp_path, capsys):
     assert main(["handouts", str(blocker / "inside")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err
+    assert err.startswith("mldebt handouts: cannot write")

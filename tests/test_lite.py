@@ -330,3 +330,33 @@ def test_the_install_block_installs_the_course_under_pyodide_only_and_prints_not
     assert run_install_block("emscripten") == (["mldebt-lessons"], "")
     assert run_install_block("linux") == ([], "")
     assert run_install_block("win32") == ([], "")
+
+
+# --- copying the notebooks for the site ------------------------------------------------------------------
+
+def run_join_lines(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "lite" / "join_lines.py"), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args", [(), ("only-one",), ("a", "b", "c")])
+def test_join_lines_with_wrong_arguments_says_how_to_call_it(args):
+    done = run_join_lines(*args)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "usage:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_join_lines_without_its_source_folder_says_so_in_one_line(tmp_path):
+    done = run_join_lines(str(tmp_path / "missing"), str(tmp_path / "out"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "no such folder" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_join_lines_stores_each_text_as_one_string(tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a\nb"), nbformat.v4.new_code_cell("x = 1\ny")])
+    (tmp_path / "in").mkdir()
+    nbformat.write(nb, tmp_path / "in" / "x.ipynb")
+    assert run_join_lines(str(tmp_path / "in"), str(tmp_path / "out")).returncode == 0
+    cells = json.loads((tmp_path / "out" / "x.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert [c["source"] for c in cells] == ["a\nb", "x = 1\ny"]

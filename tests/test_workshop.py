@@ -448,3 +448,24 @@ def test_usage_errors_are_one_line(capsys):
     assert code == 2 and err.count("\n") == 1 and "TOKENS_FILE" in err
     code = main(["workshop", "x.txt", "--format", "json"])
     assert code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+# --- a lesson without a quiz, and what a quiz row counts ------------------------------------------------------
+
+def test_a_lesson_without_a_quiz_round_trips_through_its_token():
+    from dataclasses import replace
+
+    from mldebt_lessons.course.progress import new_record, parse_token, progress_text, record_exercise
+    lesson = replace(get_lesson("01"), quiz=())  # made up: lesson 01 with no quiz questions
+    record = new_record(key="aaaaaa")
+    record_exercise(lesson.exercises[0].id, answered=True, ok=True, record=record)
+    token = progress_text([lesson], record).split()[0]
+    progress = parse_token(token)
+    assert progress.quiz == "" and progress.exercises[0] == "r" and progress.lesson == "01"
+
+
+def test_quiz_rows_count_wrong_first_answers_not_answers_still_wrong():
+    t = workshop.Tally("01", 3, [(3, 0)], [(3, 0)])
+    exercises, quiz = workshop.tally_rows(t)
+    assert "not right yet" in exercises[0] and "not right yet" not in quiz[0]
+    assert quiz[0]["wrong first time"] == "3  <- stuck"  # a question most got wrong first time is still flagged

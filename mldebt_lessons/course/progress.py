@@ -50,7 +50,7 @@ ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base 32, lower case
 KEY_LENGTH, CHECKSUM_LENGTH = 6, 3
 
 # A whole token, once lowered: the six fields of the module's docstring.
-_TOKEN = re.compile(rf"{PREFIX}(\d+)-(\d+)-([{ALPHABET}]{{{KEY_LENGTH}}})-([rwn]+)-([rwn]+)"
+_TOKEN = re.compile(rf"{PREFIX}(\d+)-(\d+)-([{ALPHABET}]{{{KEY_LENGTH}}})-([rwn]*)-([rwn]*)"
                     rf"-([{ALPHABET}]{{{CHECKSUM_LENGTH}}})")
 
 
@@ -155,13 +155,30 @@ def token_for(lesson_id: str, exercise_ids: list[str], questions: int, record: K
     record = record or _KERNEL
     exercises = "".join(record.exercises.get(e, NOT_TRIED) for e in exercise_ids)
     quiz = "".join(record.quiz.get((lesson_id, n), NOT_TRIED) for n in range(questions))
-    body = f"{PREFIX}{VERSION}-{lesson_id}-{record.key}-{exercises}-{quiz}"
+    return format_token(LessonProgress(lesson_id, record.key, exercises, quiz))
+
+
+def lesson_progress(lesson: Lesson, record: KernelRecord | None = None) -> LessonProgress:
+    """``lesson``'s letters from this kernel's record (or ``record``)."""
+    record = record or _KERNEL
+    return LessonProgress(lesson.id, record.key,
+                          "".join(record.exercises.get(e.id, NOT_TRIED) for e in lesson.exercises),
+                          "".join(record.quiz.get((lesson.id, n), NOT_TRIED) for n in range(len(lesson.quiz))))
+
+
+def format_token(progress: LessonProgress) -> str:
+    """The token that carries ``progress``.
+
+    >>> format_token(LessonProgress("01", "k3x9q2", "rwn", "rnn"))
+    'mldebt1-01-k3x9q2-rwn-rnn-969'
+    """
+    body = f"{PREFIX}{VERSION}-{progress.lesson}-{progress.key}-{progress.exercises}-{progress.quiz}"
     return f"{body}-{checksum(body)}"
 
 
 def progress_token(lesson: Lesson, record: KernelRecord | None = None) -> str:
     """The progress token of ``lesson`` from this kernel's record (or ``record``)."""
-    return token_for(lesson.id, [e.id for e in lesson.exercises], len(lesson.quiz), record)
+    return format_token(lesson_progress(lesson, record))
 
 
 def parse_token(text: str) -> LessonProgress:
@@ -210,6 +227,6 @@ def progress_text(lessons: list[Lesson], record: KernelRecord | None = None) -> 
                 "progress() again.")
     lines = []
     for lesson in lessons:
-        token = progress_token(lesson, record)
-        lines.append(f"{token}   ({progress_summary(parse_token(token))})")
+        progress = lesson_progress(lesson, record)
+        lines.append(f"{format_token(progress)}   ({progress_summary(progress)})")
     return "\n".join(lines + [PASTE_THIS])

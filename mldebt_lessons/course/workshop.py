@@ -22,7 +22,7 @@ Lesson 01: 2 learners
 exercise  tried  right  not right yet
 01.1      2      1      1
 01.2      0      0      0
-quiz question  answered  right  not right yet
+quiz question  answered  right  wrong first time
 1              0         0      0
 """
 
@@ -213,8 +213,12 @@ def tally_rows(t: Tally, lesson: Lesson | None = None) -> tuple[list[dict], list
 
 
 def _row(kind: str, name: str, tried_label: str, tried: int, right: int) -> dict:
+    # An exercise's "not right yet" can still change (once right, it stays right); a quiz question's first
+    # answer cannot, so its column says what it counts. Both can be stuck: a quiz question most got wrong
+    # first time is one the room did not understand, which is what the instructor wants to see.
+    wrong = "not right yet" if kind == "exercise" else "wrong first time"
     return {kind: name, tried_label: tried, "right": right,
-            "not right yet": f"{tried - right}" + ("  <- stuck" if is_stuck(tried, right) else "")}
+            wrong: f"{tried - right}" + ("  <- stuck" if is_stuck(tried, right) else "")}
 
 
 def rows_markdown(rows: list[dict]) -> str:

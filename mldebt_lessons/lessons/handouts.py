@@ -122,7 +122,12 @@ def around(graph: nx.DiGraph, nodes) -> nx.DiGraph:
     """
     keep = set(nodes) | reached_from(graph, nodes)
     keep |= {p for n in nodes for p in graph.predecessors(n)}
-    return graph.subgraph(keep).copy()
+    # Built in the graph's own order: a subgraph's copy follows the set's order, which changes from run to run.
+    part = graph.__class__()
+    part.graph.update(graph.graph)
+    part.add_nodes_from((n, data) for n, data in graph.nodes(data=True) if n in keep)
+    part.add_edges_from((u, v, data) for u, v, data in graph.edges(data=True) if u in keep and v in keep)
+    return part
 
 
 def printed(svg: str) -> str:
@@ -174,9 +179,13 @@ def graph_figure(lesson: Lesson, world=None) -> str:
             f"<figcaption>{inline_code(caption)}</figcaption></figure>")
 
 
-def footer_line(lesson: Lesson) -> str:
-    """The one line at the foot of a handout: course, notebook, and where the page comes from."""
-    return f"mldebt-lessons · notebooks/{lesson.notebook} · made by `mldebt handouts` from the lesson registry"
+def footer_line(notebook: str) -> str:
+    """The one line at the foot of a handout: course, notebook, and where the page comes from.
+
+    >>> footer_line("notebooks/01_x.ipynb")
+    'mldebt-lessons · notebooks/01_x.ipynb · made by `mldebt handouts` from the lesson registry'
+    """
+    return f"mldebt-lessons · {notebook} · made by `mldebt handouts` from the lesson registry"
 
 
 def handout_section(lesson: Lesson, world=None) -> str:
@@ -192,7 +201,7 @@ def handout_section(lesson: Lesson, world=None) -> str:
             f"<h2>Ask your AI tutor: three prompts, in order</h2><ol>{prompts}</ol>"
             f"<p class=\"meta\">For one prompt built from your own results, run the last cells of the notebook, "
             f"or <code>mldebt prompt {html.escape(lesson.id)}</code>.</p>"
-            f"<footer>{inline_code(footer_line(lesson))}</footer></section>")
+            f"<footer>{inline_code(footer_line(f'notebooks/{lesson.notebook}'))}</footer></section>")
 
 
 def page(title: str, body: str) -> str:
@@ -202,9 +211,14 @@ def page(title: str, body: str) -> str:
             f"<body>{body}</body></html>\n")
 
 
+def lesson_page(lesson_id: str, title: str, section: str) -> str:
+    """A lesson's handout ``section`` as a whole HTML document."""
+    return page(f"Lesson {lesson_id}: {title}", section)
+
+
 def handout_html(lesson: Lesson, world=None) -> str:
     """One lesson's handout as a whole HTML document."""
-    return page(f"Lesson {lesson.id}: {lesson.title}", handout_section(lesson, world))
+    return lesson_page(lesson.id, lesson.title, handout_section(lesson, world))
 
 
 def handout_file_name(lesson: Lesson) -> str:
@@ -248,8 +262,7 @@ def start_here_section(world=None) -> str:
             f"<h2>How much of it is ML code?</h2><p>{inline_code(code_share_text(toy_world_code_share()))}</p>"
             f"<h2>How the course works</h2><p>Every lesson has the same parts, in this order: {parts}.</p>"
             f"<p>The {len(rows)} notebooks, {sum(r['minutes'] for r in rows)} minutes in all: {notebooks}.</p>"
-            f"<footer>mldebt-lessons · {html.escape(START_HERE['notebook'])} · made by <code>mldebt handouts</code> "
-            "from the lesson registry</footer></section>")
+            f"<footer>{inline_code(footer_line(START_HERE['notebook']))}</footer></section>")
 
 
 def short_title(title: str) -> str:
@@ -296,10 +309,10 @@ def write_handouts(out_dir, lessons=None) -> list[Path]:
     start = start_here_section(world)
     sections = {lesson.id: handout_section(lesson, world) for lesson in lessons}
     written = [out / START_FILE]
-    written[0].write_text(page(f"Lesson 00: {START_HERE['title']}", start), encoding="utf-8")
+    written[0].write_text(lesson_page(START_HERE["id"], START_HERE["title"], start), encoding="utf-8")
     for lesson in lessons:
         path = out / handout_file_name(lesson)
-        path.write_text(page(f"Lesson {lesson.id}: {lesson.title}", sections[lesson.id]), encoding="utf-8")
+        path.write_text(lesson_page(lesson.id, lesson.title, sections[lesson.id]), encoding="utf-8")
         written.append(path)
     for name, text in ((ALL_FILE, page("mldebt-lessons: every handout", start + "".join(sections.values()))),
                        (INDEX_FILE, index_html(lessons))):

@@ -91,12 +91,13 @@ def backfill_order(world) -> np.ndarray:
 
 
 def procrustes_map(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The orthogonal map R that brings ``source`` rows closest to ``target`` rows (source @ R ~ target), on
-    the directions the rows show: orthogonal Procrustes, R = U V^T from the SVD of source^T target.
+    """The map R that brings ``source`` rows closest to ``target`` rows (source @ R ~ target), on the
+    directions the rows show: orthogonal Procrustes, R = U V^T from the SVD of source^T target.
 
     With fewer pairs than dimensions (a small backfill) the rows show only some directions, and any rotation
     of the others fits as well: LAPACK would pick one by rounding, so recall would change with the processor.
-    Those directions are dropped instead (their singular values are zero, below numpy's rank cut-off).
+    Those directions are dropped instead (their singular values are zero, below numpy's rank cut-off), so R
+    is then not orthogonal but a partial isometry: a rotation on the directions shown, zero on the rest.
 
     >>> a = np.eye(3)[:2]                       # two pairs in three dimensions: the third is not shown
     >>> procrustes_map(a, a[:, [1, 0, 2]]).round(6).tolist()
@@ -113,7 +114,16 @@ def mixed_index(world, share: float, aligned: bool) -> np.ndarray:
     if not 0 <= share <= 1:
         raise ValueError(f"share backfilled must be between 0 and 1, not {share!r}")
     old, new = article_vectors(world, "v1"), article_vectors(world, "v2")
-    done = backfill_order(world)[:int(round(share * len(old)))]
+    return mixed_vectors(old, new, backfill_order(world)[:int(round(share * len(old)))], aligned)
+
+
+def mixed_vectors(old: np.ndarray, new: np.ndarray, done, aligned: bool) -> np.ndarray:
+    """``old`` with the rows ``done`` replaced by ``new``'s; the other rows mapped into ``new``'s space by
+    :func:`procrustes_map` fitted on the ``done`` pairs (and normalised) if ``aligned``.
+
+    >>> mixed_vectors(np.eye(2), np.eye(2)[:, ::-1], [0], aligned=False).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
     index = old.copy()
     if aligned and len(done):
         index = index @ procrustes_map(old[done], new[done])
