@@ -79,6 +79,64 @@ def test_manifest_errors_name_the_file_the_line_the_place_and_what_is_allowed():
     assert "names itself" in itself
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_quick_graph_check_passes_exactly_what_the_slow_checks_pass(seed):
+    """The quick check of ids, references and one-way flow lets the slow, explaining checks run only when it
+    finds a problem: it must never pass a manifest they refuse (and may only send them sound ones rarely)."""
+    import copy
+    import random
+
+    from audit_helpers import bench_audit
+
+    from mldebt_lessons.audit.manifest import _check_ids_and_refs, _check_one_way, _ids_refs_and_flow_are_fine
+    rng = random.Random(seed)
+    base = bench_audit().make_manifest(300, seed=seed)
+    lists = ("sources", "features", "models", "consumers")
+
+    def some_entry(data):
+        return rng.choice(data[rng.choice([k for k in lists if data[k]])])
+
+    def mutate(data):
+        entry, other = some_entry(data), some_entry(data)
+        how = rng.randrange(9)
+        if how == 0:
+            entry["id"] = other["id"]  # an id used twice (or the same entry: no change)
+        elif how == 1:
+            entry.setdefault("reads", []).append("nowhere")
+        elif how == 2:
+            entry.setdefault(rng.choice(["reads", "consumers", "correlated_with"]), []).append(entry["id"])
+        elif how == 3:
+            entry["aliases"] = [entry["id"] + "_alias"]
+            entry.setdefault(rng.choice(["reads", "consumers", "correlated_with"]), []).append(entry["id"] + "_alias")
+        elif how == 4:
+            other.setdefault("reads", []).append(entry["id"])  # a cycle unless entry is upstream of other
+        elif how == 5:
+            entry.setdefault("consumers", []).append(other["id"])
+        elif how == 6:
+            entry["embedded_with"] = rng.choice([other["id"], entry["id"], "nowhere"])
+        elif how == 7:
+            entry.setdefault(rng.choice(["labels_from", "influences"]), []).append(rng.choice([other["id"], "x"]))
+        else:
+            entry["outputs"] = [other["id"] + "_out"]
+            other.setdefault("reads", []).append(other["id"] + "_out")
+    agreed = refused = 0
+    for _ in range(150):
+        data = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 2)):
+            mutate(data)
+        try:
+            _check_ids_and_refs(data, "m.json", {})
+            _check_one_way(data, "m.json", {})
+            slow_ok = True
+        except CourseInputError:
+            slow_ok = False
+        quick_ok = _ids_refs_and_flow_are_fine(data)
+        assert not quick_ok or slow_ok, "the quick check passed a manifest the slow checks refuse"
+        agreed += quick_ok == slow_ok
+        refused += not slow_ok
+    assert refused > 40 and agreed >= 135  # a node naming its own alias in correlated_with is the one disagreement
+
+
 def test_a_blank_monitor_or_id_is_refused_in_one_line_not_counted_as_monitoring():
     blank = "system: x\nsources:\n  - {id: s, owner: a, monitoring: ['']}\n"
     assert one_line_error(manifest_from_text, blank, "m.yaml") == (

@@ -106,6 +106,8 @@ class Context:
 
     def model_readers(self, n: str) -> list[str]:
         """Everything that reads a model's output, directly or through a dataset it writes."""
+        if "dataset" not in map(self.kinds.__getitem__, self.succ[n]):
+            return list(self.succ[n])  # the common case: each reader is listed once already
         out = []
         for v in self.succ[n]:
             if self.kinds[v] == "dataset":
@@ -138,12 +140,19 @@ class Context:
         return self.system.order
 
     @functools.cached_property
+    def unpinned_features(self) -> set[str]:
+        """The features that pass an upstream change on to what reads them (not pinned to a version)."""
+        return {n for n, facts in self.system.nodes.items()
+                if facts["kind"] == "feature" and facts.get("pinned") is not True}
+
+    @functools.cached_property
     def loop_edges(self) -> list[tuple[str, str]]:
         """The influence and label edges: how decisions come back as data."""
         out = []
         for n, facts in self.system.nodes.items():
-            out += [(n, t) for t in facts.get("influences", ())]
-            out += [(o, n) for o in facts.get("labels_from", ())]
+            if "influences" in facts or "labels_from" in facts:
+                out += [(n, t) for t in facts.get("influences", ())]
+                out += [(o, n) for o in facts.get("labels_from", ())]
         return out
 
     @functools.cached_property
@@ -181,7 +190,8 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def _teams(ctx: Context, nodes) -> list[str]:
-    return sorted({ctx.owner(n) for n in nodes if ctx.owner(n)})
+    owners = ctx.owners
+    return sorted({owners[n] for n in nodes} - {""})
 
 
 # --- §2 ------------------------------------------------------------------------------------------
@@ -189,13 +199,19 @@ def _teams(ctx: Context, nodes) -> list[str]:
 def entanglement(ctx: Context) -> list[Finding]:
     """An input read by two or more models: change it and every one of them changes (CACE)."""
     out = []
+    succ, kinds = ctx.succ, ctx.kinds
     for n, facts in ctx.system.nodes.items():
         kind = facts["kind"]
-        if kind in ("model", "consumer") and facts.get("type") != "embedding":
+        embedding = facts.get("type") == "embedding"
+        if kind in ("model", "consumer") and not embedding:
             continue
-        readers = [v for v in ctx.succ[n] if ctx.kinds[v] == "model"]
-        if facts.get("type") == "embedding":
-            readers = [v for v in ctx.succ[n] if ctx.kinds[v] != "consumer"]
+        below = succ[n]
+        if len(below) < 2:
+            continue
+        if embedding:
+            readers = [v for v in below if kinds[v] != "consumer"]
+        else:
+            readers = [v for v in below if kinds[v] == "model"]
         if len(readers) >= 2:
             teams = _teams(ctx, readers)
             out.append(Finding("entanglement", [n] + readers,
@@ -247,14 +263,16 @@ def _trained_here(facts: dict) -> bool:
 def undeclared_consumer(ctx: Context) -> list[Finding]:
     """A reader of a model's output that the model's owner was never told about."""
     out = []
+    nodes, all_edges, kinds = ctx.system.nodes, ctx.system.edges, ctx.kinds
     for m in ctx.models():
-        listed = ctx.facts(m).get("consumers")
+        listed = nodes[m].get("consumers")
+        written = [d for d in ctx.succ[m] if kinds[d] == "dataset"]
         for r in ctx.model_readers(m):
-            edge = ctx.system.edges.get((m, r))
-            via = [d for d in ctx.succ[m] if ctx.kinds[d] == "dataset" and (d, r) in ctx.system.edges]
-            edges = [edge] if edge else [ctx.system.edges[(d, r)] for d in via]
-            declared = any(e["declared"] for e in edges) and ctx.facts(r).get("declared") is not False
-            missing_from_list = listed is not None and r not in listed and ctx.kinds[r] == "consumer"
+            edge = all_edges.get((m, r))
+            via = [d for d in written if (d, r) in all_edges]
+            edges = [edge] if edge else [all_edges[(d, r)] for d in via]
+            declared = any(e["declared"] for e in edges) and nodes[r].get("declared") is not False
+            missing_from_list = listed is not None and r not in listed and kinds[r] == "consumer"
             if declared and not missing_from_list:
                 continue
             seen = sorted({s for e in edges for s in e["seen_in"]})
@@ -290,7 +308,8 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
         else:
             readers = _models_fed(ctx, u)
             if owner:  # only a known owner can differ from a reader's known owner
-                readers = [v for v in readers if ctx.owner(v) and ctx.owner(v) != owner]
+                owners = ctx.owners
+                readers = [v for v in readers if owners[v] and owners[v] != owner]
                 if readers:
                     why = f"{facts['kind']} '{u}' ({owner}) is another team's signal for "
                     tail = ", and it is not versioned or pinned" + tail
@@ -308,15 +327,20 @@ MAX_FEATURE_WALK = 10_000  # nodes visited per input when following features dow
 
 def _models_fed(ctx: Context, u: str) -> list[str]:
     """The models that read ``u`` directly or through unpinned features (a vendor feed -> a feature -> a model)."""
-    models, seen, queue = [], {u}, deque([u])
-    while queue and len(seen) < MAX_FEATURE_WALK:
-        for v in ctx.succ[queue.popleft()]:
+    succ, kinds, through = ctx.succ, ctx.kinds, ctx.unpinned_features
+    if through.isdisjoint(succ[u]):  # the common case: nothing to walk through (each reader is listed once)
+        return [v for v in succ[u] if kinds[v] == "model"]
+    models, seen, queue = [], {u}, [u]
+    for w in queue:  # breadth first: the list grows while it is walked
+        if len(seen) >= MAX_FEATURE_WALK:
+            break
+        for v in succ[w]:
             if v in seen:
                 continue
             seen.add(v)
-            if ctx.kinds[v] == "model":
+            if kinds[v] == "model":
                 models.append(v)
-            elif ctx.kinds[v] == "feature" and ctx.facts(v).get("pinned") is not True:  # a pinned copy shields
+            elif v in through:  # a pinned copy shields what reads it
                 queue.append(v)
     return models
 
@@ -533,13 +557,14 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
     out = []
     prep = ("feature", "dataset", "job")
     depth: dict[str, int] = {}
+    nodes, kinds, pred = ctx.system.nodes, ctx.kinds, ctx.pred
     for n in ctx.order or []:
-        if ctx.kinds[n] in prep:
-            ups = [depth.get(p, 0) for p in ctx.pred[n] if ctx.kinds[p] in prep]
-            depth[n] = 1 + max(ups, default=0) + max(0, int(ctx.facts(n).get("steps", 1) or 1) - 1)
-    for n, facts in ctx.system.nodes.items():
+        if kinds[n] in prep:
+            ups = [depth.get(p, 0) for p in pred[n] if kinds[p] in prep]
+            depth[n] = 1 + max(ups, default=0) + max(0, int(nodes[n].get("steps", 1) or 1) - 1)
+    for n, facts in nodes.items():
         if facts["kind"] in prep and depth.get(n, facts.get("steps", 0) or 0) >= JUNGLE_DEPTH:
-            readers = [v for v in ctx.succ[n] if ctx.kinds[v] == "model"]
+            readers = [v for v in ctx.succ[n] if kinds[v] == "model"]
             if readers:
                 out.append(Finding("pipeline_jungle", [n] + readers,
                                    f"'{n}' reaches {_names(readers)} only after {depth.get(n, facts.get('steps'))} "
@@ -775,11 +800,12 @@ def monitoring_gap(ctx: Context) -> list[Finding]:
 def data_testing_debt(ctx: Context) -> list[Finding]:
     """Data that feeds models with no tests on it."""
     out = []
+    nodes, kinds = ctx.system.nodes, ctx.kinds
     for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
-        facts = ctx.facts(n)
+        facts = nodes[n]
         if facts.get("tests") or not ctx.succ[n]:
             continue
-        features = [f for f in ctx.succ[n] if ctx.kinds[f] == "feature" and not ctx.facts(f).get("tests")]
+        features = [f for f in ctx.succ[n] if kinds[f] == "feature" and not nodes[f].get("tests")]
         issues = list(facts.get("known_issues", ()))
         out.append(Finding("data_testing_debt", [n] + features,
                            f"{ctx.kinds[n]} '{n}'{' and its ' + _plural(len(features), 'feature') + ' (' + _names(features) + ')' if features else ''} "
@@ -788,7 +814,7 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
                            downstream_of_first=True))
     for f in ctx.of_kind("feature"):
         ups = ctx.pred[f]
-        if not ctx.facts(f).get("tests") and ups and all(ctx.facts(u).get("tests") for u in ups):
+        if ups and not nodes[f].get("tests") and all(nodes[u].get("tests") for u in ups):
             out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
     return out
 

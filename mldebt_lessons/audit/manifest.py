@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import json
+import operator
 from pathlib import Path
 
 from ..errors import CourseInputError
@@ -81,8 +83,12 @@ def check_manifest(data: object, name: str = "<manifest>", lines: dict | None = 
     if problem:
         path, message = problem
         raise CourseInputError(f"{name}{_line(lines, path)}: {path_text(path)}: {message}")
-    _check_ids_and_refs(data, name, lines)
-    _check_one_way(data, name, lines)
+    fine = _ids_refs_and_flow_are_fine(data)  # if not, the slower checks find the problem and say where
+    if not fine:
+        _check_ids_and_refs(data, name, lines)
+    _check_other_ids(data, name, lines)
+    if not fine:
+        _check_one_way(data, name, lines)
 
 
 def manifest_from_data(data: object, name: str = "<manifest>", lines: dict | None = None,
@@ -195,6 +201,17 @@ def _check_ids_and_refs(data: dict, name: str, lines: dict) -> None:
             for field in SINGLE_REFS:
                 if field in entry and entry[field] not in known:
                     _unknown(name, lines, (list_name, i, field), entry[field], known)
+
+
+def _check_other_ids(data: dict, name: str, lines: dict) -> None:
+    """Configs, prompts and flags: each id once, and what uses them names a node."""
+    if not any(data.get(list_name) for list_name in ("configs", "prompts", "flags")):
+        return
+    known = {entry["id"] for list_name in NODE_LISTS for entry in data.get(list_name, ())}
+    for list_name in NODE_LISTS:
+        for entry in data.get(list_name, ()):
+            if "aliases" in entry or "outputs" in entry:
+                known.update(entry.get("aliases", ()), entry.get("outputs", ()))
     seen_other: dict[str, tuple] = {}
     for list_name in ("configs", "prompts", "flags"):
         for i, entry in enumerate(data.get(list_name, ())):
@@ -206,6 +223,49 @@ def _check_ids_and_refs(data: dict, name: str, lines: dict) -> None:
             for j, ref in enumerate(entry.get("used_by", ())):
                 if ref not in known:
                     _unknown(name, lines, (list_name, i, "used_by", j), ref, known)
+
+
+def _ids_refs_and_flow_are_fine(data: dict) -> bool:
+    """True when every node id is used once, every reference names a node (not itself) and data flows
+    one way: what :func:`_check_ids_and_refs` and :func:`_check_one_way` check, without a loop in Python
+    over each node and field. When it says False, they find the problem and say where it is.
+
+    >>> _ids_refs_and_flow_are_fine({"sources": [{"id": "a"}], "features": [{"id": "b", "reads": ["a"]}]})
+    True
+    >>> _ids_refs_and_flow_are_fine({"features": [{"id": "b", "reads": ["b"]}]})
+    False
+    """
+    entries = [entry for list_name in NODE_LISTS for entry in data.get(list_name, ())]
+    number = dict(zip([entry["id"] for entry in entries], range(len(entries))))  # id -> node number
+    if len(number) < len(entries):
+        return False  # an id used twice
+    for k, entry in enumerate(entries):
+        if "aliases" in entry or "outputs" in entry:
+            for other in (*entry.get("aliases", ()), *entry.get("outputs", ())):
+                number.setdefault(other, k)
+    known = set(number)
+    ups, downs = [], []
+    for field in NODE_REFS + SINGLE_REFS:
+        if field in SINGLE_REFS:
+            lists = [(entry[field],) if field in entry else () for entry in entries]
+        else:
+            lists = [entry.get(field) or () for entry in entries]
+        refs = list(itertools.chain.from_iterable(lists))
+        if not known.issuperset(refs):
+            return False
+        if field not in _NOT_ITSELF and field not in FLOW_REFS:
+            continue
+        holders = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(lists)), map(len, lists))))
+        named = list(map(number.__getitem__, refs))
+        if field in _NOT_ITSELF and any(map(operator.eq, named, holders)):
+            return False  # a node that names itself (or its own alias)
+        if field in FLOW_REFS:
+            ups += holders if field == "consumers" else named
+            downs += named if field == "consumers" else holders
+    return not _nodes_on_cycles(len(entries), ups, downs)
+
+
+FLOW_REFS = ("reads", "consumers", "embedded_with")  # the edges along which data must flow one way
 
 
 def _check_one_way(data: dict, name: str, lines: dict) -> None:
