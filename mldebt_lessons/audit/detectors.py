@@ -37,13 +37,22 @@ JUNGLE_DEPTH = 4  # preparation steps between raw data and a model
 MANY_LANGUAGES = 3
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Finding:
-    """One instance of an anti-pattern. Ranking fills in reach, exposure, score, level and rank."""
+    """One instance of an anti-pattern. Ranking fills in reach, exposure, score, level and rank.
+
+    The evidence is given as text, or as ``(words, system)``: ``words(finding, system)`` writes it when
+    it is asked for. Detectors that find hundreds of thousands of instances use the second form (one
+    tuple shared by all their findings), as most findings are never shown.
+
+    >>> f = Finding("monitoring_gap", ["m"], (lambda f, system: f"'{f.nodes[0]}' in {system}", "shop"))
+    >>> f.evidence, f.severity
+    ("'m' in shop", 4)
+    """
 
     pattern: str
     nodes: tuple[str, ...]
-    evidence: str
+    said: object = field(repr=False)  # the evidence, or (words, system) to write it with
     severity: int = 0  # 0: the pattern's default
     reach: int = 0
     exposure: float = 1.0
@@ -55,16 +64,23 @@ class Finding:
     # feeds): the finding's reach is then the first node's, which ranking knows without a walk.
     downstream_of_first: bool = False
 
+    def __init__(self, pattern: str, nodes, evidence, severity: int = 0, downstream_of_first: bool = False):
+        self.pattern, self.nodes, self.said = pattern, tuple(nodes), evidence
+        self.severity = severity or PATTERNS[pattern].severity
+        self.reach, self.exposure, self.score, self.level, self.rank, self.counts = 0, 1.0, 0.0, "", 0, ()
+        self.downstream_of_first = downstream_of_first
+
+    @property
+    def evidence(self) -> str:
+        """The evidence in words, with numbers."""
+        said = self.said
+        return said if type(said) is str else said[0](self, said[1])
+
     @property
     def why_score(self) -> str:
         """The arithmetic of the score, in words (built when asked: most findings are never shown)."""
         from .ranking import why_score
         return why_score(self)
-
-    def __post_init__(self):
-        self.nodes = tuple(self.nodes)
-        if not self.severity:
-            self.severity = PATTERNS[self.pattern].severity
 
     def as_dict(self) -> dict:
         p = PATTERNS[self.pattern]
@@ -123,15 +139,16 @@ class Context:
         When the reads alone have no cycle, every loop passes through an influence or label edge,
         so only nodes downstream of one and upstream of one are searched.
         """
-        g = self.loop_graph
-        extra = self.loop_edges
-        if self.order is not None:
+        extra, after = self.loop_edges, self.loop_readers
+        if self.order is None:
+            g = {n: after(n) for n in self.succ}
+        else:
             if not extra:
                 return []
-            ahead = _reachable([v for _, v in extra], g)
-            back = _reachable([u for u, _ in extra], _reverse(g, ahead))
-            keep = ahead & back
-            g = {n: [v for v in g[n] if v in keep] for n in self.succ if n in keep}  # in a stable order
+            ahead = _reachable([v for _, v in extra], after)
+            back = _reverse(after, ahead)
+            keep = ahead & _reachable([u for u, _ in extra], lambda n: back.get(n, ()))
+            g = {n: [v for v in after(n) if v in keep] for n in self.succ if n in keep}  # in a stable order
         return [c for c in strongly_connected(g) if len(c) > 1 or c[0] in g[c[0]]]
 
     @functools.cached_property
@@ -156,11 +173,17 @@ class Context:
         return out
 
     @functools.cached_property
-    def loop_graph(self) -> dict[str, list[str]]:
-        g = dict(self.succ)
+    def _loop_readers(self) -> dict[str, list[str]]:
+        """Each node with an influence or label edge out of it: its readers, and what it changes or labels.
+        (Only those nodes: a copy of every node's readers cost about 40 MB on a million nodes.)"""
+        more: dict[str, list[str]] = {}
         for u, v in self.loop_edges:
-            g[u] = g[u] + [v]
-        return g
+            more[u] = more.get(u, self.succ[u]) + [v]
+        return more
+
+    def loop_readers(self, n: str) -> list[str]:
+        """What ``n`` feeds, changes or labels: its neighbours in the graph where loops are looked for."""
+        return self._loop_readers.get(n) or self.succ.get(n, ())
 
     def edge_word(self, u: str, v: str) -> str:
         if v in self.system.nodes[u].get("influences", ()):
@@ -200,6 +223,7 @@ def entanglement(ctx: Context) -> list[Finding]:
     """An input read by two or more models: change it and every one of them changes (CACE)."""
     out = []
     succ, kinds = ctx.succ, ctx.kinds
+    said = (_read_by_many, ctx.system)
     for n, facts in ctx.system.nodes.items():
         kind = facts["kind"]
         embedding = facts.get("type") == "embedding"
@@ -213,12 +237,7 @@ def entanglement(ctx: Context) -> list[Finding]:
         else:
             readers = [v for v in below if kinds[v] == "model"]
         if len(readers) >= 2:
-            teams = _teams(ctx, readers)
-            out.append(Finding("entanglement", [n] + readers,
-                               f"{kind} '{n}' is read by {_plural(len(readers), 'model')} ({_names(readers)})"
-                               f"{' owned by ' + _plural(len(teams), 'team') if teams else ''}: a change to how "
-                               "it is made changes all of them at once, and their use of every other input.",
-                               downstream_of_first=True))
+            out.append(Finding("entanglement", [n] + readers, said, downstream_of_first=True))
     for n, facts in ctx.system.nodes.items():
         embedder = facts.get("embedded_with")
         if embedder and "embedding_version" in facts and "version" in ctx.facts(embedder) \
@@ -229,6 +248,15 @@ def entanglement(ctx: Context) -> list[Finding]:
                                "stale, and queries and documents no longer live in one space (CACE for retrieval).",
                                severity=4))
     return out
+
+
+def _read_by_many(f: Finding, system: System) -> str:
+    """The evidence of an input read by many models (its first node), in words."""
+    n, readers = f.nodes[0], f.nodes[1:]
+    teams = sorted({system.nodes[r].get("owner") or "" for r in readers} - {""})
+    return (f"{system.nodes[n]['kind']} '{n}' is read by {_plural(len(readers), 'model')} ({_names(readers)})"
+            f"{' owned by ' + _plural(len(teams), 'team') if teams else ''}: a change to how it is made changes "
+            "all of them at once, and their use of every other input.")
 
 
 def correction_cascade(ctx: Context) -> list[Finding]:
@@ -293,33 +321,45 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
 def unstable_data_dependency(ctx: Context) -> list[Finding]:
     """An input that can change under its readers: another team's signal or a model's output, not pinned."""
     out = []
+    said = (_unstable_words, ctx.system)
     for u, facts in ctx.system.nodes.items():
         if facts["kind"] == "consumer" or facts.get("pinned") is True:
             continue
-        owner = ctx.owner(u)
-        why, tail = "", ": an upstream change or 'fix' reaches them at once, with no version to hold on to."
         if facts["kind"] == "model" and facts.get("hosted"):
-            why = f"the hosted model '{u}' is not pinned to a version: its provider can change it under "
             readers = list(ctx.succ[u])
         elif facts["kind"] == "model":
             readers = [v for v in ctx.succ[u] if ctx.kinds[v] == "model"]
-            why = f"model '{u}''s output, which changes whenever {u} is retrained, feeds "
-            tail = ", and no version of it is pinned" + tail
         else:
             readers = _models_fed(ctx, u)
+            owner = ctx.owner(u)
             if owner:  # only a known owner can differ from a reader's known owner
                 owners = ctx.owners
                 readers = [v for v in readers if owners[v] and owners[v] != owner]
-                if readers:
-                    why = f"{facts['kind']} '{u}' ({owner}) is another team's signal for "
-                    tail = ", and it is not versioned or pinned" + tail
-            elif facts.get("pinned") is False and readers:
-                why = f"{facts['kind']} '{u}' has no owner and is not pinned, yet it feeds "
-        if readers and why:
-            out.append(Finding("unstable_data_dependency", [u] + readers,
-                               f"{why}{_plural(len(readers), 'reader')} ({_names(readers)}){tail}",
+            elif facts.get("pinned") is not False:
+                continue  # no owner, and nobody said it is not pinned
+        if readers:
+            out.append(Finding("unstable_data_dependency", [u] + readers, said,
                                severity=4 if facts["kind"] == "model" else 0, downstream_of_first=True))
     return out
+
+
+def _unstable_words(f: Finding, system: System) -> str:
+    """The evidence of an unstable input (the finding's first node) and its readers, in words."""
+    u, readers = f.nodes[0], f.nodes[1:]
+    facts = system.nodes[u]
+    kind, owner = facts["kind"], facts.get("owner") or ""
+    tail = ": an upstream change or 'fix' reaches them at once, with no version to hold on to."
+    if kind == "model" and facts.get("hosted"):
+        why = f"the hosted model '{u}' is not pinned to a version: its provider can change it under "
+    elif kind == "model":
+        why = f"model '{u}''s output, which changes whenever {u} is retrained, feeds "
+        tail = ", and no version of it is pinned" + tail
+    elif owner:
+        why = f"{kind} '{u}' ({owner}) is another team's signal for "
+        tail = ", and it is not versioned or pinned" + tail
+    else:
+        why = f"{kind} '{u}' has no owner and is not pinned, yet it feeds "
+    return f"{why}{_plural(len(readers), 'reader')} ({_names(readers)}){tail}"
 
 
 MAX_FEATURE_WALK = 10_000  # nodes visited per input when following features down to the models they feed
@@ -411,12 +451,11 @@ def static_analysis_gap(ctx: Context) -> list[Finding]:
 
 def _cycle_path(ctx: Context, start: str, allowed: set[str]) -> list[str] | None:
     """A shortest cycle from ``start`` back to itself through ``allowed`` nodes, or None."""
-    g = ctx.loop_graph
     parent = {start: None}
     queue = deque([start])
     while queue:
         u = queue.popleft()
-        for v in g[u]:
+        for v in ctx.loop_readers(u):
             if v == start:
                 path = [u]
                 while parent[path[-1]] is not None:
@@ -490,7 +529,7 @@ def _between(ctx: Context, a: str, b: str, allowed: set[str]) -> list[str]:
         u = queue.popleft()
         if u == b:
             break
-        for v in ctx.loop_graph[u]:
+        for v in ctx.loop_readers(u):
             if v in allowed and v not in parent:
                 parent[v] = u
                 queue.append(v)
@@ -801,22 +840,29 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
     """Data that feeds models with no tests on it."""
     out = []
     nodes, kinds = ctx.system.nodes, ctx.kinds
+    said = (_untested_words, ctx.system)
     for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
         facts = nodes[n]
         if facts.get("tests") or not ctx.succ[n]:
             continue
         features = [f for f in ctx.succ[n] if kinds[f] == "feature" and not nodes[f].get("tests")]
-        issues = list(facts.get("known_issues", ()))
-        out.append(Finding("data_testing_debt", [n] + features,
-                           f"{ctx.kinds[n]} '{n}'{' and its ' + _plural(len(features), 'feature') + ' (' + _names(features) + ')' if features else ''} "
-                           f"{'have' if features else 'has'} no data tests (schema, ranges, missing values)"
-                           f"{', although it has known faults: ' + '; '.join(issues[:3]) if issues else ''}.",
-                           downstream_of_first=True))
+        out.append(Finding("data_testing_debt", [n] + features, said, downstream_of_first=True))
     for f in ctx.of_kind("feature"):
         ups = ctx.pred[f]
         if ups and not nodes[f].get("tests") and all(nodes[u].get("tests") for u in ups):
             out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
     return out
+
+
+def _untested_words(f: Finding, system: System) -> str:
+    """The evidence of untested data (the first node) and the untested features it feeds, in words."""
+    n, features = f.nodes[0], f.nodes[1:]
+    facts = system.nodes[n]
+    issues = list(facts.get("known_issues", ()))
+    return (f"{facts['kind']} '{n}'"
+            f"{' and its ' + _plural(len(features), 'feature') + ' (' + _names(features) + ')' if features else ''} "
+            f"{'have' if features else 'has'} no data tests (schema, ranges, missing values)"
+            f"{', although it has known faults: ' + '; '.join(issues[:3]) if issues else ''}.")
 
 
 def reproducibility_debt(ctx: Context) -> list[Finding]:
@@ -887,21 +933,23 @@ def detect(system: System, patterns=None) -> list[Finding]:
 
 # --- graph helpers without recursion ----------------------------------------------------------------
 
-def _reachable(starts, succ) -> set[str]:
+def _reachable(starts, after) -> set[str]:
+    """The nodes ``starts`` lead to, themselves included; ``after(n)`` gives the nodes right after ``n``."""
     seen = set(starts)
     queue = deque(seen)
     while queue:
-        for v in succ.get(queue.popleft(), ()):
+        for v in after(queue.popleft()):
             if v not in seen:
                 seen.add(v)
                 queue.append(v)
     return seen
 
 
-def _reverse(succ, within: set[str]) -> dict[str, list[str]]:
+def _reverse(after, within: set[str]) -> dict[str, list[str]]:
+    """The edges among ``within`` turned round: node -> the nodes right before it."""
     back: dict[str, list[str]] = {}
     for u in within:
-        for v in succ.get(u, ()):
+        for v in after(u):
             if v in within:
                 back.setdefault(v, []).append(u)
     return back

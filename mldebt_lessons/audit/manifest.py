@@ -128,7 +128,8 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
             else:  # the common case, without a call
                 facts["kind"] = kind
                 nodes[node] = facts
-                origins[node] = f"{name}{_line(lines, (list_name, i))}" if lines else name
+                if lines:  # JSON has no line numbers: a million copies of the file's name cost about 40 MB
+                    origins[node] = f"{name}{_line(lines, (list_name, i))}"
             if "aliases" in entry or "outputs" in entry:
                 for alias in list(entry.get("aliases", ())) + list(entry.get("outputs", ())):
                     system.aliases.setdefault(alias, node)

@@ -46,7 +46,7 @@ class System:
     answers: dict | None = None  # ML Test Score answers
     code: dict | None = None  # facts from a code scan
     inputs: list[str] = field(default_factory=list)  # what was read, in order
-    origins: dict[str, str] = field(default_factory=dict)  # id -> "file line N"
+    origins: dict[str, str] = field(default_factory=dict)  # id -> "file line N", where lines are known
 
     def of_kind(self, kind: str) -> list[str]:
         """The ids of one kind, in the order they were added."""
@@ -83,7 +83,7 @@ class System:
         return self._order
 
     def where(self, node: str) -> str:
-        """Where a node was described, for messages: 'file line N', or ''."""
+        """Where a node was described, for messages: 'file line N' (YAML), or ''."""
         return self.origins.get(node, "")
 
 
