@@ -244,20 +244,18 @@ def _ids_refs_and_flow_are_fine(data: dict) -> bool:
         if "aliases" in entry or "outputs" in entry:
             for other in (*entry.get("aliases", ()), *entry.get("outputs", ())):
                 number.setdefault(other, k)
-    known = set(number)
     ups, downs = [], []
     for field in NODE_REFS + SINGLE_REFS:
         if field in SINGLE_REFS:
             lists = [(entry[field],) if field in entry else () for entry in entries]
         else:
             lists = [entry.get(field) or () for entry in entries]
-        refs = list(itertools.chain.from_iterable(lists))
-        if not known.issuperset(refs):
-            return False
+        named = list(map(number.get, itertools.chain.from_iterable(lists), itertools.repeat(-1)))
+        if -1 in named:
+            return False  # a name that is no node's
         if field not in _NOT_ITSELF and field not in FLOW_REFS:
             continue
         holders = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(lists)), map(len, lists))))
-        named = list(map(number.__getitem__, refs))
         if field in _NOT_ITSELF and any(map(operator.eq, named, holders)):
             return False  # a node that names itself (or its own alias)
         if field in FLOW_REFS:

@@ -76,9 +76,6 @@ def reach(system: System, nodes, cache: dict | None = None, succ: dict | None = 
     return _count_downstream(succ, nodes)
 
 
-_NOTHING = frozenset()
-
-
 # The sets downstream_counts holds at once may total this many times the nodes and edges (about 1 on
 # a generated system); past it (a long chain under a wide fan, say), ranking walks from each node instead.
 HELD_PER_NODE_AND_EDGE = 4
@@ -97,41 +94,43 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     >>> for n in "abcd": add_node(s, n, "feature", {})
     >>> for u, v in ["ab", "ac", "bd", "cd"]: add_edge(s, u, v, declared=True)
     >>> downstream_counts(s)
-    {'d': 0, 'b': 1, 'c': 1, 'a': 3}
+    {'a': 3, 'c': 1, 'b': 1, 'd': 0}
     """
     order = system.order
     if order is None:
         return None
     succ, pred = system.succ, system.pred
-    uses_left = {n: len(pred[n]) for n in order}  # how many nodes upstream have yet to use each set
+    # How many nodes upstream have yet to use each set; nodes that nothing reads have no set to use.
+    uses_left = {n: len(pred[n]) for n in order if succ[n]}
     below: dict[str, set] = {}
-    counts: dict[str, int] = {}
+    counts = dict.fromkeys(order, 0)
     held, most = 0, HELD_PER_NODE_AND_EDGE * (len(system.nodes) + len(system.edges))
     for n in reversed(order):
         readers = succ[n]
         if not readers:
-            counts[n] = 0
-            if uses_left[n]:
-                below[n] = _NOTHING
             continue
         mine = None
         for v in readers:  # take over the set of a reader nobody else still needs
-            uses_left[v] -= 1
-            if not uses_left[v]:
+            left = uses_left.get(v)
+            if left is None:  # v reads nothing further: it adds only itself (below)
+                continue
+            left -= 1
+            uses_left[v] = left
+            if not left:
                 theirs = below.pop(v)
                 held -= len(theirs)
-                if mine is None and theirs is not _NOTHING:
+                if mine is None:
                     mine = theirs
-                    continue
-                if mine is None:
-                    mine = set()
-                mine |= theirs
-            else:
-                if mine is None:
-                    mine = set(below[v])
                 else:
-                    mine |= below[v]
-        mine.update(readers)
+                    mine |= theirs
+            elif mine is None:
+                mine = set(below[v])
+            else:
+                mine |= below[v]
+        if mine is None:
+            mine = set(readers)
+        else:
+            mine.update(readers)
         counts[n] = len(mine)
         if uses_left[n]:
             below[n] = mine
