@@ -10,8 +10,15 @@ file (and the line, where there is one) and what was expected:
   bracket depth before ``json.loads``; YAML: while composing);
 * memory: the JSON pre-scan reads the text in blocks of :data:`SCAN_BLOCK` bytes, so it costs a fixed
   few tens of MB whatever the file's size; it also refuses, before anything is built, a JSON text
-  value longer than :data:`MAX_JSON_TEXT` bytes and a file of more than :data:`MAX_JSON_VALUES`
-  values (each parsed value costs Python 30-100 bytes, whatever its size in the file);
+  value longer than :data:`MAX_JSON_TEXT` bytes, a file of more than :data:`MAX_JSON_VALUES` values,
+  a list of more than :data:`MAX_LIST_VALUES` numbers or texts in a row (the most a manifest's lists
+  of ids hold), and a file whose parsed data would take more than :data:`PARSED_PER_BYTE` bytes for
+  each of its bytes, plus :data:`PARSED_BASE`. Each parsed value is a Python object of 24 to 200
+  bytes, whatever its size in the file, so ``["s1","s2",...]`` takes 10 times its text and
+  ``[{},{},...]`` 24 times; :func:`parsed_bytes` prices the mappings, lists, keys, texts and numbers
+  the pre-scan counts. Generated manifests are estimated at 6 to 7 (dbt manifests and OpenLineage
+  logs at 4 to 5), so reading JSON peaks at about 9 times the file's size plus 100 MB (the text, what
+  is parsed, Python itself);
 * lone surrogates (a JSON ``"\\ud800"`` escape, or YAML's ``"\\ud800"``) are refused: they are not
   characters, and no report could be written with one;
 * aliases: YAML aliases are allowed for hand-written reuse, but the document, with every alias
@@ -38,7 +45,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +62,17 @@ DUPLICATE_CHECK_BYTES = 2 * 1024 * 1024
 SCAN_BLOCK = 4 * 1024 * 1024  # bytes the JSON pre-scan looks at in one go: its memory is a few times this
 MAX_JSON_TEXT = 16 * 1024 * 1024  # bytes in one JSON text value: dbt's SQL fits; the manifest allows 10,000
 # A generated manifest of 1,000,000 nodes holds about 10,500,000 values (3.4 million of them lists and
-# mappings): this leaves room for one of about 2,000,000 nodes, and keeps the parsed data near 2 GB at worst.
+# mappings): this leaves room for one of about 2,000,000 nodes.
 MAX_JSON_VALUES = 25_000_000
+# Parsed, each value is a Python object of 24 to 200 bytes, whatever its size in the file: JSON whose
+# parsed data would take more than PARSED_PER_BYTE bytes a byte, plus PARSED_BASE, is refused before it is
+# parsed. Generated manifests take 5.5 to 6.8 (estimated 6.2 to 6.8), dbt manifests and OpenLineage logs
+# about 4; long lists of small numbers, short texts, {} or [] take 8 to 24.
+PARSED_PER_BYTE = 8
+PARSED_BASE = 64 * 1024 * 1024
+# Plain values (numbers, texts, true, false, null) in a row in one list: a manifest's longest lists of them,
+# its lists of ids (reads, used_by...), hold at most 100,000 (its lists of nodes hold mappings).
+MAX_LIST_VALUES = 100_000
 
 Path_ = tuple  # a path into the data: keys and list indexes
 
@@ -134,18 +150,69 @@ def load_file(path: str | Path) -> tuple[object, dict[Path_, int], str]:
 # --- JSON ------------------------------------------------------------------------------------------
 
 @dataclass
+class JsonCounts:
+    """What the parsed data will be made of, counted by the pre-scan: the inputs of :func:`parsed_bytes`,
+    and the longest run of plain values in one list (``longest_run``, from ``longest_run_line``).
+
+    ``shared_keys``: keys that surely repeat one written before them in the same block of the scan:
+    json.loads makes one str for all the keys with one text, so only the first of them costs memory.
+    """
+
+    size: int = 0  # bytes scanned
+    mappings: int = 0
+    lists: int = 0
+    empty_mappings: int = 0  # written {} and [] (with nothing between): the count of values takes them for two
+    empty_lists: int = 0
+    keys: int = 0
+    texts: int = 0  # strings, keys among them
+    text_bytes: int = 0  # between their quotes, escapes counted as written
+    shared_keys: int = 0
+    shared_key_bytes: int = 0
+    longest_run: int = 0
+    longest_run_line: int = 0
+
+
+@dataclass
 class JsonShape:
     """What the pre-scan of JSON text found, before anything is parsed.
 
     ``depth``: the deepest nesting of brackets; ``values``: about how many values (the items of lists
     and mappings, and the lists and mappings themselves); ``longest_text``: the bytes of the longest text
-    value (between its quotes, escapes counted as written) and ``longest_line``, the line it starts on.
+    value (between its quotes, escapes counted as written) and ``longest_line``, the line it starts on;
+    ``counts``: what the checks on memory use (bookkeeping, so left out of == and of the repr).
     """
 
     depth: int = 0
     values: int = 1
     longest_text: int = 0
     longest_line: int = 0
+    counts: JsonCounts = field(default_factory=JsonCounts, compare=False, repr=False)
+
+
+# What json.loads builds, in bytes (CPython 3.11, 64-bit), as parsed_bytes prices it:
+_MAPPING, _KEY, _EMPTY_MAPPING = 112, 28, 64  # json's dicts: 184 bytes for 1-5 keys, 272 for 6-10, 464 for 11-21
+_LIST, _ITEM, _EMPTY_LIST = 80, 9, 56  # a list: 56 bytes, and 8 an item with an eighth to spare as it grows
+_TEXT, _NEW_KEY = 56, 40  # a str: about 56 bytes and its characters; a new key has a place in json's memo too
+_NUMBER = 32  # an int takes 28 bytes, a float 24 (true, false, null and ints up to 256 are shared)
+
+
+def parsed_bytes(shape: JsonShape) -> int:
+    """About how many bytes json.loads will build for the text the pre-scan saw (an upper estimate).
+
+    Every value is a Python object of 24 to 200 bytes, whatever it takes in the text, so a list of
+    small values costs many times its text: here 41 bytes for each number of 5 bytes (``1000,``).
+
+    >>> parsed_bytes(scan_json("[" + "1000," * 999 + "1000]")) // 999
+    41
+    """
+    c = shape.counts
+    empties = c.empty_mappings + c.empty_lists
+    values = shape.values - empties  # the count of values takes an empty {} or [] for two
+    others = max(0, values - c.mappings - c.lists - (c.texts - c.keys))  # numbers, true, false, null
+    return (_MAPPING * (c.mappings - c.empty_mappings) + _EMPTY_MAPPING * c.empty_mappings + _KEY * c.keys
+            + _LIST * (c.lists - c.empty_lists) + _EMPTY_LIST * c.empty_lists + _ITEM * (values - 1 - c.keys)
+            + _NUMBER * others + _TEXT * (c.texts - c.shared_keys) + c.text_bytes - c.shared_key_bytes
+            + _NEW_KEY * (c.keys - c.shared_keys))
 
 
 def json_depth(text: str | bytes) -> int:
@@ -158,15 +225,17 @@ def json_depth(text: str | bytes) -> int:
 
 
 def scan_json(text: str | bytes, stop_depth: int | None = None, stop_text: int | None = None,
-              stop_values: int | None = None) -> JsonShape:
-    """Pre-scan JSON text block by block (vectorised with numpy) for its nesting, values and longest text.
+              stop_values: int | None = None, stop_run: int | None = None) -> JsonShape:
+    """Pre-scan JSON text block by block (vectorised with numpy) for its nesting, values, longest text and
+    what parsing it would build.
 
-    Quotes that are not escaped (an even run of backslashes before them) delimit strings; brackets and
-    commas outside strings give the depth and the count of values. What a block needs from the blocks
-    before it is carried over: inside a string or not, where that string opened, the run of backslashes
-    at the end, the depth. Memory is a few times :data:`SCAN_BLOCK`, not a multiple of the input. The
-    scan stops early once the depth passes ``stop_depth``, a text ``stop_text`` bytes or the count of
-    values ``stop_values``.
+    Quotes that are not escaped (an even run of backslashes before them) delimit strings; brackets,
+    commas and colons outside strings give the depth, the count of values and the counts that
+    :func:`parsed_bytes` prices. What a block needs from the blocks before it is carried over: inside a
+    string or not, where that string opened, the run of backslashes at the end, the depth. Memory is a
+    few times :data:`SCAN_BLOCK`, not a multiple of the input. The scan stops early once the depth passes
+    ``stop_depth``, a text ``stop_text`` bytes, the count of values ``stop_values`` or a run of plain values
+    ``stop_run``.
 
     >>> scan_json('{"a": [1, 2], "b": "x,]"}')
     JsonShape(depth=2, values=5, longest_text=3, longest_line=1)
@@ -176,7 +245,8 @@ def scan_json(text: str | bytes, stop_depth: int | None = None, stop_text: int |
         _scan_block(block, state, shape)
         if ((stop_depth is not None and shape.depth > stop_depth)
                 or (stop_text is not None and shape.longest_text > stop_text)
-                or (stop_values is not None and shape.values > stop_values)):
+                or (stop_values is not None and shape.values > stop_values)
+                or (stop_run is not None and shape.counts.longest_run > stop_run)):
             break
     return shape
 
@@ -190,6 +260,8 @@ class _ScanState:
     open_line: int = 0
     slashes: int = 0  # backslashes that end the blocks before
     depth: int = 0
+    run: int = 0  # commas in a row (no bracket or colon between) that end the blocks before
+    run_line: int = 1  # where that run starts
 
 
 def _blocks(text: str | bytes):
@@ -203,45 +275,195 @@ def _blocks(text: str | bytes):
 
 def _scan_block(block: bytes, state: _ScanState, shape: JsonShape) -> None:
     b = np.frombuffer(block, dtype=np.uint8)
-    quotes = np.flatnonzero(b == ord('"'))
+    is_quote = b == ord('"')
+    quotes = np.flatnonzero(is_quote)
     if state.slashes or b"\\" in block:
-        quotes = _unescaped(b, quotes, state)
-    # Strings: pair each opening quote with its closing one; the one left open carries over.
+        unescaped = _unescaped(b, quotes, state)
+        if unescaped.size < quotes.size:
+            is_quote = np.zeros_like(is_quote)
+            is_quote[unescaped] = True
+        quotes = unescaped
+    inside = _inside_strings(is_quote, state.inside)
+    opens, closes, lengths = _scan_strings(block, quotes, state, shape)
+    folded = b | 0x20  # '[' and ']' fold onto '{' and '}'
+    marks = np.flatnonzero((folded == ord("{")) | (folded == ord("}")) | (b == ord(",")) | (b == ord(":")))
+    marks = marks[_bits_at(inside, marks) == 0]  # brackets, commas and colons outside strings
+    newlines = block.count(b"\n")
+    if marks.size:
+        kinds = b[marks]
+        _scan_marks(marks, kinds, state, shape)
+        _scan_runs(block, newlines, marks, kinds, state, shape.counts)
+    _count_shared_keys(block, opens, closes, lengths, shape.counts)
+    state.lines += newlines
+    state.offset += b.size
+    shape.counts.size = state.offset
+
+
+def _inside_strings(is_quote: np.ndarray, starts_inside: bool) -> np.ndarray:
+    """For each byte of a block, whether it is inside a string (an odd number of quotes before it), as bits
+    packed 8 to a byte (little-endian: byte i of the block is bit i % 8 of byte i // 8).
+
+    The running parity is taken within a byte from a table, and from byte to byte by a cumulative sum
+    (whose wrapping at 256 keeps the parity).
+    """
+    within = _PARITY_SO_FAR[np.packbits(is_quote, bitorder="little")]
+    before = np.empty_like(within)
+    before[0] = starts_inside
+    np.cumsum(within[:-1] >> 7, dtype=np.uint8, out=before[1:])
+    before[1:] += starts_inside
+    return within ^ ((before & 1) * np.uint8(0xFF))
+
+
+def _bits_at(packed: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The bits at the positions ``where`` of bits packed 8 to a byte, little-endian.
+
+    >>> _bits_at(np.array([0b00000100, 0b1], dtype=np.uint8), np.array([2, 3, 8]))
+    array([1, 0, 1], dtype=uint8)
+    """
+    return (packed[where >> 3] >> (where & 7).astype(np.uint8)) & 1
+
+
+def _parity_so_far(byte: int) -> int:
+    """Bit i of the result is the parity of bits 0 to i of ``byte`` (so bit 7 is the whole byte's).
+
+    >>> f"{_parity_so_far(0b00100100):08b}"
+    '00011100'
+    """
+    out = parity = 0
+    for i in range(8):
+        parity ^= (byte >> i) & 1
+        out |= parity << i
+    return out
+
+
+_PARITY_SO_FAR = np.array([_parity_so_far(v) for v in range(256)], dtype=np.uint8)
+
+
+def _scan_strings(block: bytes, quotes: np.ndarray, state: _ScanState, shape: JsonShape):
+    """Pair each opening quote with its closing one (the one left open carries over); count the strings
+    and their bytes, keep the longest. Returns, for the strings closed in this block, where they open and
+    close (from the block's start: an opening in a block before is negative) and their lengths."""
     starts_inside = state.inside
-    ends = quotes + state.offset
-    if state.inside:
-        ends = np.concatenate(([state.open_at], ends))
+    ends = np.concatenate(([state.open_at - state.offset], quotes)) if starts_inside else quotes
     opens, closes = ends[0::2], ends[1::2]
+    lengths = closes - opens[:closes.size] - 1
     if closes.size:
-        lengths = closes - opens[:closes.size] - 1
+        shape.counts.texts += int(closes.size)
+        shape.counts.text_bytes += int(lengths.sum())
         longest = int(lengths.argmax())
         if lengths[longest] > shape.longest_text:
             shape.longest_text = int(lengths[longest])
-            shape.longest_line = (state.open_line if state.inside and longest == 0
-                                  else state.lines + block.count(b"\n", 0, int(opens[longest]) - state.offset) + 1)
+            shape.longest_line = (state.open_line if starts_inside and longest == 0
+                                  else state.lines + block.count(b"\n", 0, int(opens[longest])) + 1)
     state.inside = opens.size > closes.size
     if state.inside:
         if not (starts_inside and opens.size == 1):
-            state.open_at = int(opens[-1])
-            state.open_line = state.lines + block.count(b"\n", 0, state.open_at - state.offset) + 1
-        still_open = state.offset + b.size - state.open_at - 1
+            state.open_at = state.offset + int(opens[-1])
+            state.open_line = state.lines + block.count(b"\n", 0, int(opens[-1])) + 1
+        still_open = state.offset + len(block) - state.open_at - 1
         if still_open > shape.longest_text:
             shape.longest_text, shape.longest_line = still_open, state.open_line
-    # Brackets and commas outside strings: a mark is outside when an even number of quotes precede it.
-    marks = np.flatnonzero((b == ord("[")) | (b == ord("{")) | (b == ord("]")) | (b == ord("}")) | (b == ord(",")))
-    if marks.size:
-        quotes_before = np.searchsorted(quotes, marks) + starts_inside
-        marks = marks[quotes_before % 2 == 0]
-        kinds = b[marks]
-        opening = (kinds == ord("[")) | (kinds == ord("{"))
-        moves = opening.astype(np.int32) - ((kinds == ord("]")) | (kinds == ord("}")))
-        if moves.size:
-            running = np.cumsum(moves) + state.depth
-            shape.depth = max(shape.depth, int(running.max()))
-            state.depth = int(running[-1])
-        shape.values += int(opening.sum()) + int((kinds == ord(",")).sum())
-    state.lines += block.count(b"\n")
-    state.offset += b.size
+    return opens[:closes.size], closes, lengths
+
+
+def _scan_marks(marks: np.ndarray, kinds: np.ndarray, state: _ScanState, shape: JsonShape) -> None:
+    """Depth, values, mappings, lists and keys from the brackets, commas and colons outside strings."""
+    moves = np.take(_MOVE, kinds)
+    running = np.cumsum(moves, dtype=np.int32) + state.depth
+    shape.depth = max(shape.depth, int(running.max()))
+    state.depth = int(running[-1])
+    each = np.bincount(kinds, minlength=128)
+    shape.values += int(each[ord("{")] + each[ord("[")] + each[ord(",")])
+    counts = shape.counts
+    counts.mappings += int(each[ord("{")])
+    counts.lists += int(each[ord("[")])
+    counts.keys += int(each[ord(":")])
+    # {} and [] written with nothing between (as json.dumps writes them); one across two blocks is missed
+    empty = (np.diff(marks) == 1) & (moves[:-1] - moves[1:] == 2)
+    empty_mappings = int(np.count_nonzero(kinds[:-1][empty] == ord("{")))
+    counts.empty_mappings += empty_mappings
+    counts.empty_lists += int(np.count_nonzero(empty)) - empty_mappings
+
+
+def _scan_runs(block: bytes, newlines: int, marks: np.ndarray, kinds: np.ndarray, state: _ScanState,
+               counts: JsonCounts) -> None:
+    """The longest run of plain values in one list: commas with no bracket or colon between them (the
+    items of a mapping have colons between their commas, and a list of lists or mappings brackets).
+
+    >>> scan_json('{"a": [1, 2, 3], "b": {"c": 1, "d": 2}}').counts.longest_run
+    3
+    """
+    breaks = np.flatnonzero(kinds != ord(","))  # the marks that end a run of commas
+    if not breaks.size:
+        state.run += kinds.size
+        _longest_run(counts, state.run, state.run_line)
+        return
+    _longest_run(counts, state.run + int(breaks[0]), state.run_line)  # the run carried from the blocks before
+    gaps = np.diff(breaks) - 1
+    if gaps.size:
+        longest = int(gaps.argmax())
+        if gaps[longest] + 1 > counts.longest_run:
+            line = state.lines + block.count(b"\n", 0, int(marks[breaks[longest]])) + 1
+            _longest_run(counts, int(gaps[longest]), line)
+    state.run = kinds.size - 1 - int(breaks[-1])
+    state.run_line = state.lines + newlines - block.count(b"\n", int(marks[breaks[-1]])) + 1  # near the end
+    _longest_run(counts, state.run, state.run_line)
+
+
+def _longest_run(counts: JsonCounts, commas: int, line: int) -> None:
+    if commas + 1 > counts.longest_run:
+        counts.longest_run, counts.longest_run_line = commas + 1, line
+
+
+_MOVE = np.zeros(256, dtype=np.int8)  # how a mark moves the depth
+_MOVE[list(b"[{")] = 1
+_MOVE[list(b"]}")] = -1
+
+
+def _count_shared_keys(block: bytes, opens: np.ndarray, closes: np.ndarray, lengths: np.ndarray,
+                       counts: JsonCounts) -> None:
+    """Count the keys that repeat a key before them in this block (json.loads shares one str among them).
+
+    A key is a string followed by a colon. Those of at most 16 bytes, written in this block with the colon
+    right after them (as json.dumps writes them), are told apart by their first 8 bytes and their last 8
+    (zero past the key's end). Any other key is taken as new, so the estimate stays an upper one.
+    """
+    size = len(block)
+    # The strings wholly in the block, with room to read 16 bytes from their start and the byte after them
+    lo = int(opens.size > 0 and opens[0] < 0)
+    hi = min(int(np.searchsorted(opens, size - 18)), int(np.searchsorted(closes, size - 1)))
+    opens, closes, lengths = opens[lo:hi], closes[lo:hi], lengths[lo:hi]
+    keys = np.flatnonzero((np.frombuffer(block, dtype=np.uint8)[closes + 1] == ord(":")) & (lengths <= 16))
+    if not keys.size:
+        return
+    starts, lengths = opens[keys] + 1, lengths[keys]
+    words = np.ndarray((size - 7,), dtype="<u8", buffer=block, strides=(1,))  # the 8 bytes from each byte on
+    first = words[starts] & _FIRST_BYTES[np.minimum(lengths, 8)]
+    last = words[starts + 8] & _FIRST_BYTES[np.clip(lengths - 8, 0, 8)]
+    # There are at most (different firsts) x (different lasts) different keys: a quick bound, and a close one
+    # when a file uses a few dozen keys; when it does not, count the different pairs (slower).
+    different = _how_many_different(first) * _how_many_different(last)
+    if different > keys.size // 16:
+        different = _how_many_different_pairs(first, last)
+    different = min(different, keys.size)
+    counts.shared_keys += keys.size - different
+    counts.shared_key_bytes += max(0, int(lengths.sum()) - 16 * different)
+
+
+def _how_many_different(values: np.ndarray) -> int:
+    ordered = np.sort(values)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+
+
+def _how_many_different_pairs(first: np.ndarray, last: np.ndarray) -> int:
+    """How many different (first, last) pairs, or more: sorted by a mix of the two, equal pairs sit side by
+    side (two different pairs that mix alike may split them, and be counted more than once)."""
+    order = np.argsort(first ^ (last * np.uint64(0x9E37_79B9_7F4A_7C15)))
+    first, last = first[order], last[order]
+    return 1 + int(np.count_nonzero((first[1:] != first[:-1]) | (last[1:] != last[:-1])))
+
+
+_FIRST_BYTES = np.array([(1 << 8 * n) - 1 for n in range(9)], dtype="<u8")  # masks keeping a uint64's first n bytes
 
 
 def _unescaped(b: np.ndarray, quotes: np.ndarray, state: _ScanState) -> np.ndarray:
@@ -285,8 +507,14 @@ class _Duplicate(Exception):
 
 
 def check_json_shape(text: str | bytes, name: str) -> JsonShape:
-    """Refuse, with one line, JSON text nested too deeply, holding too many values or a too-long text."""
-    shape = scan_json(text, stop_depth=MAX_DEPTH, stop_text=MAX_JSON_TEXT, stop_values=MAX_JSON_VALUES)
+    """Refuse, with one line, JSON text nested too deeply, holding too many values or a too-long text, or
+    whose parsed data would take more than :data:`PARSED_PER_BYTE` bytes a byte (see :func:`parsed_bytes`).
+
+    >>> check_json_shape('{"system": "x", "sources": [{"id": "a"}]}', "m.json").values
+    5
+    """
+    shape = scan_json(text, stop_depth=MAX_DEPTH, stop_text=MAX_JSON_TEXT, stop_values=MAX_JSON_VALUES,
+                      stop_run=MAX_LIST_VALUES)
     if shape.depth > MAX_DEPTH:
         raise CourseInputError(f"{name}: nested {shape.depth} levels deep; expected at most {MAX_DEPTH}")
     if shape.longest_text > MAX_JSON_TEXT:
@@ -295,7 +523,22 @@ def check_json_shape(text: str | bytes, name: str) -> JsonShape:
     if shape.values > MAX_JSON_VALUES:
         raise CourseInputError(f"{name}: more than {MAX_JSON_VALUES:,} values (items of lists and mappings); "
                                f"expected at most {MAX_JSON_VALUES:,}, room for a system of about 2,000,000 nodes")
+    if shape.counts.longest_run > MAX_LIST_VALUES:
+        raise CourseInputError(f"{name} line {shape.counts.longest_run_line}: a list of more than "
+                               f"{MAX_LIST_VALUES:,} numbers or texts in a row; expected at most {MAX_LIST_VALUES:,}, "
+                               "the most a manifest's lists of ids hold (its lists of nodes hold mappings)")
+    parsed, allowed = parsed_bytes(shape), PARSED_PER_BYTE * shape.counts.size + PARSED_BASE
+    if parsed > allowed:
+        raise CourseInputError(f"{name}: {shape.values:,} values in {shape.counts.size:,} bytes would take about "
+                               f"{_mib(parsed)} once parsed; expected at most {_mib(allowed)}, {PARSED_PER_BYTE} "
+                               f"bytes for each byte of JSON plus {_mib(PARSED_BASE)} (each value costs Python 30 "
+                               "to 100 bytes: too much for long lists of small numbers, short texts, {} or [], or for "
+                               "many different short keys)")
     return shape
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2 ** 20:,.0f} MiB"
 
 
 def parse_json(text: str, name: str) -> object:
