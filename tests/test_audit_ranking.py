@@ -186,6 +186,8 @@ def test_every_finding_that_says_its_nodes_lie_downstream_of_the_first_is_right(
                             below.add(v)
                             frontier.append(v)
                 assert set(f.nodes[1:]) <= below, (f.pattern, f.nodes)
+                # ranking counts them as they are: each a node of the system, none twice
+                assert len(set(f.nodes)) == len(f.nodes) and set(f.nodes) <= system.nodes.keys(), f.nodes
                 assert f.reach == 0  # not ranked yet
                 checked += 1
     assert checked > 1000

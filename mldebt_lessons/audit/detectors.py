@@ -61,7 +61,7 @@ class Finding:
     rank: int = 0
     counts: tuple = ()  # (nodes counted, owned, monitored), set by ranking for why_score
     # True when every node after the first lies downstream of the first (its readers, the models it
-    # feeds): the finding's reach is then the first node's, which ranking knows without a walk.
+    # feeds), none twice: the finding's reach is then the first node's, which ranking knows without a walk.
     downstream_of_first: bool = False
 
     def __init__(self, pattern: str, nodes, evidence, severity: int = 0, downstream_of_first: bool = False):

@@ -190,12 +190,14 @@ def rank(findings: list, system: System) -> list:
         if len(nodes) == 1 and nodes[0] in cache:  # the common case, answered without a call
             reach_, counted = cache[nodes[0]], 1
             owned, watched = int(nodes[0] in owned_nodes), int(nodes[0] in watched_nodes)
+        elif f.downstream_of_first and nodes and nodes[0] in cache:
+            # The first node and nodes below it, in a graph without cycles: all known, none twice.
+            counted = len(nodes)
+            reach_ = max(0, cache[nodes[0]] - (counted - 1))
+            owned, watched = sum(map(owned_nodes.__contains__, nodes)), sum(map(watched_nodes.__contains__, nodes))
         else:
-            distinct = known & set(nodes)  # set operations in C: most findings have several nodes
-            if f.downstream_of_first and nodes and nodes[0] in cache:
-                reach_ = max(0, cache[nodes[0]] - (len(distinct) - 1))
-            else:
-                reach_ = reach(system, nodes, cache, succ)
+            distinct = known & set(nodes)
+            reach_ = reach(system, nodes, cache, succ)
             counted, owned, watched = len(distinct), len(distinct & owned_nodes), len(distinct & watched_nodes)
         facts = (f.severity, reach_, counted, owned, watched)
         score = scored.get(facts)
