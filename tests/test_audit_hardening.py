@@ -286,11 +286,22 @@ def test_a_long_list_of_numbers_or_texts_is_refused_in_one_line_before_it_is_par
     assert safeload.check_json_shape(path.read_text(encoding="utf-8"), "m.json").counts.longest_run == 1000
 
 
-def test_with_the_real_cap_a_list_of_100_001_numbers_is_refused():
-    text = '{"system": "x", "sources": [' + "1, " * 100_000 + "2]}"
-    with pytest.raises(CourseInputError, match="line 1: a list of more than 100,000 numbers or texts in a row"):
+def test_with_the_real_cap_a_list_of_1_000_001_numbers_is_refused():
+    text = '{"system": "x", "sources": [' + "1, " * 1_000_000 + "2]}"
+    with pytest.raises(CourseInputError, match="line 1: a list of more than 1,000,000 numbers or texts in a row"):
         safeload.check_json_shape(text, "m.json")
-    assert safeload.check_json_shape(text.replace("1, ", "", 1), "m.json").counts.longest_run == 100_000
+    assert safeload.check_json_shape(text.replace("1, ", "", 1), "m.json").counts.longest_run == 1_000_000
+
+
+def test_a_list_of_ids_just_too_long_gets_the_schemas_message_which_names_it(tmp_path, capsys):
+    """The pre-scan leaves lists up to ten times the schema's longest to the schema, which says which list."""
+    reads = ", ".join(f'"s{i}"' for i in range(100_001))
+    path = tmp_path / "long.json"
+    path.write_text('{"system": "x", "sources": [{"id": "s0"}], "features": [{"id": "f", "reads": [' + reads + "]}]}",
+                    encoding="utf-8")
+    status, err = run(capsys, "audit", str(path))
+    assert status == 2 and err.count("\n") == 1, err
+    assert "features[0].reads: a list of 100,001 items; expected at most 100,000" in err, err
 
 
 def _dbt_manifest(version, n):

@@ -370,3 +370,31 @@ def test_the_system_kinds_are_the_graph_layers_and_a_manifest_audit_does_not_loa
         manifest.write_text(block.split("```", 1)[0])
         done = subprocess.run([sys.executable, "-c", code, str(manifest)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_labels_influences_and_correlations_may_name_a_node_by_its_alias(tmp_path):
+    """They used to stop the audit with an internal error (labels_from) or drop out of the loops (influences)."""
+    from mldebt_lessons.audit.detectors import detect
+    system = load_manifest(_write(tmp_path / "m.json", {
+        "system": "s", "sources": [{"id": "clicks", "aliases": ["raw.clicks"]}],
+        "models": [{"id": "ranker", "reads": ["clicks"], "labels_from": ["raw.clicks"], "aliases": ["ranker.v2"]}],
+        "consumers": [{"id": "page", "reads": ["ranker"], "influences": ["raw.clicks"]}]}))
+    assert system.nodes["ranker"]["labels_from"] == ["clicks"] and system.nodes["page"]["influences"] == ["clicks"]
+    loops = [f for f in detect(system) if f.pattern == "direct_feedback_loop"]
+    assert [f.nodes for f in loops] == [("ranker", "page", "clicks")]
+
+
+def test_in_merged_manifests_a_name_means_what_its_own_manifest_says(tmp_path):
+    """b.json's alias 'z' names its own source y, though a.json gave the same alias to its model a."""
+    from mldebt_lessons.audit.system import System
+    system = System("s")
+    load_manifest(_write(tmp_path / "a.json", {"system": "s", "models": [
+        {"id": "m2", "reads": ["a"]}, {"id": "a", "aliases": ["z"]}]}), system)
+    load_manifest(_write(tmp_path / "b.json", {"system": "s", "sources": [{"id": "y", "aliases": ["z"]}],
+                                                "models": [{"id": "a", "reads": ["z"]}]}), system)
+    assert sorted(system.edges) == [("a", "m2"), ("y", "a")]  # not a reading itself
+
+
+def _write(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

@@ -265,3 +265,17 @@ def test_a_large_json_report_written_in_pieces_is_the_report_as_data_even_with_a
     text = "".join(json_report_pieces(result))
     text.encode("utf-8")  # every piece can be written, the one with the surrogate escaped
     assert json.loads(text) == as_json_data(result)
+
+
+def test_a_finding_that_names_a_node_twice_counts_it_once_in_a_graph_with_a_cycle():
+    """With a cycle the counts are filled as ranking walks; a node named twice (a self-read seen in
+    lineage) must still count once, as when the counts come from the graph without cycles."""
+    s = System("self-read")
+    for n in ("a", "m2"):
+        add_node(s, n, "model", {"owner": "t"})
+    add_edge(s, "a", "a", observed=True)
+    add_edge(s, "a", "m2", declared=True)
+    single, twice = Finding("monitoring_gap", ["a"], "e"), Finding("unstable_data_dependency", ["a", "m2", "a"], "e",
+                                                                    downstream_of_first=True)
+    rank([single, twice], s)
+    assert twice.counts == (2, 2, 0) and twice.reach == single.reach - 1 == 0

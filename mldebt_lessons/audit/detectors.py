@@ -42,8 +42,9 @@ class Finding:
     """One instance of an anti-pattern. Ranking fills in reach, exposure, score, level and rank.
 
     The evidence is given as text, or as ``(words, system)``: ``words(finding, system)`` writes it when
-    it is asked for. Detectors that find hundreds of thousands of instances use the second form (one
-    tuple shared by all their findings), as most findings are never shown.
+    it is asked for, from the system as it is then. Detectors that find hundreds of thousands of
+    instances use the second form (one tuple shared by all their findings), as most findings are never
+    shown.
 
     >>> f = Finding("monitoring_gap", ["m"], (lambda f, system: f"'{f.nodes[0]}' in {system}", "shop"))
     >>> f.evidence, f.severity
@@ -52,7 +53,7 @@ class Finding:
 
     pattern: str
     nodes: tuple[str, ...]
-    said: object = field(repr=False)  # the evidence, or (words, system) to write it with
+    _evidence: object = field(repr=False)  # the evidence, or (words, system) that writes it
     severity: int = 0  # 0: the pattern's default
     reach: int = 0
     exposure: float = 1.0
@@ -64,8 +65,8 @@ class Finding:
     # feeds), none twice: the finding's reach is then the first node's, which ranking knows without a walk.
     downstream_of_first: bool = False
 
-    def __init__(self, pattern: str, nodes, evidence, severity: int = 0, downstream_of_first: bool = False):
-        self.pattern, self.nodes, self.said = pattern, tuple(nodes), evidence
+    def __init__(self, pattern: str, nodes, evidence, severity: int = 0, *, downstream_of_first: bool = False):
+        self.pattern, self.nodes, self._evidence = pattern, tuple(nodes), evidence
         self.severity = severity or PATTERNS[pattern].severity
         self.reach, self.exposure, self.score, self.level, self.rank, self.counts = 0, 1.0, 0.0, "", 0, ()
         self.downstream_of_first = downstream_of_first
@@ -73,8 +74,11 @@ class Finding:
     @property
     def evidence(self) -> str:
         """The evidence in words, with numbers."""
-        said = self.said
-        return said if type(said) is str else said[0](self, said[1])
+        evidence = self._evidence
+        if type(evidence) is str:
+            return evidence
+        words, system = evidence
+        return words(self, system)
 
     @property
     def why_score(self) -> str:
@@ -173,7 +177,7 @@ class Context:
         return out
 
     @functools.cached_property
-    def _loop_readers(self) -> dict[str, list[str]]:
+    def _readers_with_loop_edges(self) -> dict[str, list[str]]:
         """Each node with an influence or label edge out of it: its readers, and what it changes or labels.
         (Only those nodes: a copy of every node's readers cost about 40 MB on a million nodes.)"""
         more: dict[str, list[str]] = {}
@@ -183,7 +187,7 @@ class Context:
 
     def loop_readers(self, n: str) -> list[str]:
         """What ``n`` feeds, changes or labels: its neighbours in the graph where loops are looked for."""
-        return self._loop_readers.get(n) or self.succ.get(n, ())
+        return self._readers_with_loop_edges.get(n) or self.succ.get(n, ())
 
     def edge_word(self, u: str, v: str) -> str:
         if v in self.system.nodes[u].get("influences", ()):
@@ -223,7 +227,7 @@ def entanglement(ctx: Context) -> list[Finding]:
     """An input read by two or more models: change it and every one of them changes (CACE)."""
     out = []
     succ, kinds = ctx.succ, ctx.kinds
-    said = (_read_by_many, ctx.system)
+    words = (_read_by_many, ctx.system)
     for n, facts in ctx.system.nodes.items():
         kind = facts["kind"]
         embedding = facts.get("type") == "embedding"
@@ -237,7 +241,7 @@ def entanglement(ctx: Context) -> list[Finding]:
         else:
             readers = [v for v in below if kinds[v] == "model"]
         if len(readers) >= 2:
-            out.append(Finding("entanglement", [n] + readers, said, downstream_of_first=True))
+            out.append(Finding("entanglement", [n] + readers, words, downstream_of_first=True))
     for n, facts in ctx.system.nodes.items():
         embedder = facts.get("embedded_with")
         if embedder and "embedding_version" in facts and "version" in ctx.facts(embedder) \
@@ -321,7 +325,7 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
 def unstable_data_dependency(ctx: Context) -> list[Finding]:
     """An input that can change under its readers: another team's signal or a model's output, not pinned."""
     out = []
-    said = (_unstable_words, ctx.system)
+    words = (_unstable_words, ctx.system)
     for u, facts in ctx.system.nodes.items():
         if facts["kind"] == "consumer" or facts.get("pinned") is True:
             continue
@@ -338,7 +342,7 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
             elif facts.get("pinned") is not False:
                 continue  # no owner, and nobody said it is not pinned
         if readers:
-            out.append(Finding("unstable_data_dependency", [u] + readers, said,
+            out.append(Finding("unstable_data_dependency", [u] + readers, words,
                                severity=4 if facts["kind"] == "model" else 0, downstream_of_first=True))
     return out
 
@@ -840,13 +844,13 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
     """Data that feeds models with no tests on it."""
     out = []
     nodes, kinds = ctx.system.nodes, ctx.kinds
-    said = (_untested_words, ctx.system)
+    words = (_untested_words, ctx.system)
     for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
         facts = nodes[n]
         if facts.get("tests") or not ctx.succ[n]:
             continue
         features = [f for f in ctx.succ[n] if kinds[f] == "feature" and not nodes[f].get("tests")]
-        out.append(Finding("data_testing_debt", [n] + features, said, downstream_of_first=True))
+        out.append(Finding("data_testing_debt", [n] + features, words, downstream_of_first=True))
     for f in ctx.of_kind("feature"):
         ups = ctx.pred[f]
         if ups and not nodes[f].get("tests") and all(nodes[u].get("tests") for u in ups):

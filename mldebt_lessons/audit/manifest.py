@@ -113,6 +113,7 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
     system.inputs.append(f"manifest {name}")
     nodes, origins, edges = system.nodes, system.origins, system.edges
     ids: list[str] = []  # each entry's id, in order (with reuse, the entries lose theirs)
+    other_names: dict[str, str] = {}  # this manifest's aliases and outputs -> the id they name
     for list_name, kind in NODE_LISTS.items():
         for i, entry in enumerate(data.get(list_name, ())):
             facts = entry if reuse else dict(entry)
@@ -133,6 +134,8 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
             if "aliases" in entry or "outputs" in entry:
                 for alias in list(entry.get("aliases", ())) + list(entry.get("outputs", ())):
                     system.aliases.setdefault(alias, node)
+                    other_names.setdefault(alias, node)
+    node_of = _names_here(system, ids, other_names)
     # Every read this manifest declares shares one facts dict (a dict per edge cost about 0.5 GB on a
     # manifest of 1,000,000 nodes); add_edge never changes an edge's dict in place.
     declared_here = {"declared": True, "observed": False, "seen_in": [name]}
@@ -142,16 +145,20 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
             node = next_id()
             undeclared = entry.get("declared") is False
             for upstream in entry.get("reads", ()):
-                key = (upstream if upstream in nodes else system.aliases[upstream], node)
+                key = (node_of(upstream) if other_names or upstream not in nodes else upstream, node)
                 if key in edges or undeclared:
                     add_edge(system, *key, declared=not undeclared, observed=undeclared, seen_in=name)
                 else:
                     edges[key] = declared_here
             if "consumers" in entry:
                 for consumer in entry["consumers"]:
-                    add_edge(system, node, _id(system, consumer), declared=True, seen_in=name)
+                    add_edge(system, node, node_of(consumer), declared=True, seen_in=name)
             if "embedded_with" in entry:
-                add_edge(system, _id(system, entry["embedded_with"]), node, declared=True, seen_in=name)
+                add_edge(system, node_of(entry["embedded_with"]), node, declared=True, seen_in=name)
+            if not NAMES_KEPT.isdisjoint(entry):  # names kept as facts: the detectors look them up as ids
+                facts = nodes[node]
+                for field in NAMES_KEPT.intersection(facts):
+                    facts[field] = list(dict.fromkeys(map(node_of, facts[field])))
     for entry in data.get("configs", ()):
         system.configs.append(dict(entry))
     for entry in data.get("prompts", ()):
@@ -163,8 +170,24 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
     return system
 
 
-def _id(system: System, name: str) -> str:
-    return name if name in system.nodes else system.aliases[name]
+NAMES_KEPT = frozenset({"labels_from", "influences", "correlated_with"})  # other nodes' names kept as facts
+
+
+def _names_here(system: System, ids: list[str], other_names: dict[str, str]):
+    """The function name -> id for one manifest: its own ids, then its own aliases and outputs, then those
+    of the system it is added to (a name another manifest gave means what that manifest said).
+
+    >>> s = System("x"); s.nodes.update(a={"kind": "model"}, y={"kind": "source"}); s.aliases["z"] = "a"
+    >>> node_of = _names_here(s, ["y"], {"z": "y"})
+    >>> node_of("z"), node_of("a"), node_of("y")
+    ('y', 'a', 'y')
+    """
+    nodes, aliases = system.nodes, system.aliases
+    if not other_names:
+        return lambda name: name if name in nodes else aliases[name]
+    here = set(ids)
+    return lambda name: (name if name in here else other_names[name] if name in other_names
+                         else name if name in nodes else aliases[name])
 
 
 def _check_ids_and_refs(data: dict, name: str, lines: dict) -> None:
@@ -226,10 +249,14 @@ def _check_other_ids(data: dict, name: str, lines: dict) -> None:
                     _unknown(name, lines, (list_name, i, "used_by", j), ref, known)
 
 
+FLOW_REFS = ("reads", "consumers", "embedded_with")  # the edges along which data must flow one way
+
+
 def _ids_refs_and_flow_are_fine(data: dict) -> bool:
     """True when every node id is used once, every reference names a node (not itself) and data flows
     one way: what :func:`_check_ids_and_refs` and :func:`_check_one_way` check, without a loop in Python
-    over each node and field. When it says False, they find the problem and say where it is.
+    over each node and field. When it says False, they find the problem and say where it is. (It is a
+    little stricter: a node naming its own alias says False, and they decide.)
 
     >>> _ids_refs_and_flow_are_fine({"sources": [{"id": "a"}], "features": [{"id": "b", "reads": ["a"]}]})
     True
@@ -255,6 +282,7 @@ def _ids_refs_and_flow_are_fine(data: dict) -> bool:
             return False  # a name that is no node's
         if field not in _NOT_ITSELF and field not in FLOW_REFS:
             continue
+        # the number of the node that holds each reference: k repeated once for each name node k lists
         holders = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(lists)), map(len, lists))))
         if field in _NOT_ITSELF and any(map(operator.eq, named, holders)):
             return False  # a node that names itself (or its own alias)
@@ -262,9 +290,6 @@ def _ids_refs_and_flow_are_fine(data: dict) -> bool:
             ups += holders if field == "consumers" else named
             downs += named if field == "consumers" else holders
     return not _nodes_on_cycles(len(entries), ups, downs)
-
-
-FLOW_REFS = ("reads", "consumers", "embedded_with")  # the edges along which data must flow one way
 
 
 def _check_one_way(data: dict, name: str, lines: dict) -> None:

@@ -142,7 +142,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
 
 def _count_downstream(succ: dict, nodes: list) -> int:
     """How many nodes lie downstream of ``nodes``, not counting them: a walk a level at a time, each
-    level's readers gathered and compared with what was seen in C.
+    level's readers gathered, and the nodes not seen before kept, by set operations.
 
     >>> _count_downstream({"a": ["b", "c"], "b": ["c"], "c": []}, ["a"])
     2
@@ -180,7 +180,10 @@ def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tup
 def rank(findings: list, system: System) -> list:
     """Score every finding, sort them (highest first) and number them from 1."""
     succ = system.succ
-    cache: dict[str, int] = downstream_counts(system) or {}
+    counts = downstream_counts(system)
+    acyclic = counts is not None  # then a finding's nodes below its first are known and none twice
+    cache: dict[str, int] = counts or {}  # with a cycle, filled as reach() walks
+    del counts
     known = system.nodes.keys()
     owned_nodes = {n for n, facts in system.nodes.items() if facts.get("owner")}
     watched_nodes = {n for n, facts in system.nodes.items() if facts.get("monitoring")}
@@ -190,14 +193,16 @@ def rank(findings: list, system: System) -> list:
         if len(nodes) == 1 and nodes[0] in cache:  # the common case, answered without a call
             reach_, counted = cache[nodes[0]], 1
             owned, watched = int(nodes[0] in owned_nodes), int(nodes[0] in watched_nodes)
-        elif f.downstream_of_first and nodes and nodes[0] in cache:
-            # The first node and nodes below it, in a graph without cycles: all known, none twice.
+        elif acyclic and f.downstream_of_first and nodes[0] in cache:
             counted = len(nodes)
             reach_ = max(0, cache[nodes[0]] - (counted - 1))
             owned, watched = sum(map(owned_nodes.__contains__, nodes)), sum(map(watched_nodes.__contains__, nodes))
         else:
             distinct = known & set(nodes)
-            reach_ = reach(system, nodes, cache, succ)
+            if f.downstream_of_first and nodes and nodes[0] in cache:
+                reach_ = max(0, cache[nodes[0]] - (len(distinct) - 1))
+            else:
+                reach_ = reach(system, nodes, cache, succ)
             counted, owned, watched = len(distinct), len(distinct & owned_nodes), len(distinct & watched_nodes)
         facts = (f.severity, reach_, counted, owned, watched)
         score = scored.get(facts)
@@ -262,6 +267,8 @@ def _rule_order(findings: list) -> list[int]:
     places = np.argsort(keys, kind="stable")
     in_order = keys[places]
     order = places.tolist()
+    # Findings whose keys tie (same score, severity, pattern and first node) sit side by side: sort each
+    # run of them by their node names.
     ties = np.flatnonzero(in_order[1:] == in_order[:-1]).tolist()  # i: the i-th and the next tie
     start = None
     for i, tie in enumerate(ties):

@@ -11,8 +11,8 @@ file (and the line, where there is one) and what was expected:
 * memory: the JSON pre-scan reads the text in blocks of :data:`SCAN_BLOCK` bytes, so it costs a fixed
   few tens of MB whatever the file's size; it also refuses, before anything is built, a JSON text
   value longer than :data:`MAX_JSON_TEXT` bytes, a file of more than :data:`MAX_JSON_VALUES` values,
-  a list of more than :data:`MAX_LIST_VALUES` numbers or texts in a row (the most a manifest's lists
-  of ids hold), and a file whose parsed data would take more than :data:`PARSED_PER_BYTE` bytes for
+  a list of more than :data:`MAX_LIST_VALUES` numbers or texts in a row (ten times what a manifest's
+  longest lists of ids may hold, so that a list just too long gets the schema's message, which names it), and a file whose parsed data would take more than :data:`PARSED_PER_BYTE` bytes for
   each of its bytes, plus :data:`PARSED_BASE`. Each parsed value is a Python object of 24 to 200
   bytes, whatever its size in the file, so ``["s1","s2",...]`` takes 10 times its text and
   ``[{},{},...]`` 24 times; :func:`parsed_bytes` prices the mappings, lists, keys, texts and numbers
@@ -71,8 +71,9 @@ MAX_JSON_VALUES = 25_000_000
 PARSED_PER_BYTE = 8
 PARSED_BASE = 64 * 1024 * 1024
 # Plain values (numbers, texts, true, false, null) in a row in one list: a manifest's longest lists of them,
-# its lists of ids (reads, used_by...), hold at most 100,000 (its lists of nodes hold mappings).
-MAX_LIST_VALUES = 100_000
+# its lists of ids (reads, used_by...), hold at most 100,000 (its lists of nodes hold mappings). Ten times
+# that is refused before parsing; a list just too long is left to the schema, whose message names the list.
+MAX_LIST_VALUES = 1_000_000
 
 Path_ = tuple  # a path into the data: keys and list indexes
 
@@ -406,7 +407,8 @@ def _scan_runs(block: bytes, newlines: int, marks: np.ndarray, kinds: np.ndarray
             line = state.lines + block.count(b"\n", 0, int(marks[breaks[longest]])) + 1
             _longest_run(counts, int(gaps[longest]), line)
     state.run = kinds.size - 1 - int(breaks[-1])
-    state.run_line = state.lines + newlines - block.count(b"\n", int(marks[breaks[-1]])) + 1  # near the end
+    # the line of the run that goes on into the next block: where its last break is
+    state.run_line = state.lines + newlines - block.count(b"\n", int(marks[breaks[-1]])) + 1
     _longest_run(counts, state.run, state.run_line)
 
 
@@ -437,7 +439,8 @@ def _count_shared_keys(block: bytes, opens: np.ndarray, closes: np.ndarray, leng
     if not keys.size:
         return
     starts, lengths = opens[keys] + 1, lengths[keys]
-    words = np.ndarray((size - 7,), dtype="<u8", buffer=block, strides=(1,))  # the 8 bytes from each byte on
+    # The 8 bytes from each byte on; keys open before size - 18 (above), so start + 15 stays in the block.
+    words = np.ndarray((size - 7,), dtype="<u8", buffer=block, strides=(1,))
     first = words[starts] & _FIRST_BYTES[np.minimum(lengths, 8)]
     last = words[starts + 8] & _FIRST_BYTES[np.clip(lengths - 8, 0, 8)]
     # There are at most (different firsts) x (different lasts) different keys: a quick bound, and a close one
@@ -525,14 +528,14 @@ def check_json_shape(text: str | bytes, name: str) -> JsonShape:
                                f"expected at most {MAX_JSON_VALUES:,}, room for a system of about 2,000,000 nodes")
     if shape.counts.longest_run > MAX_LIST_VALUES:
         raise CourseInputError(f"{name} line {shape.counts.longest_run_line}: a list of more than "
-                               f"{MAX_LIST_VALUES:,} numbers or texts in a row; expected at most {MAX_LIST_VALUES:,}, "
-                               "the most a manifest's lists of ids hold (its lists of nodes hold mappings)")
+                               f"{MAX_LIST_VALUES:,} numbers or texts in a row; expected at most {MAX_LIST_VALUES:,} "
+                               "(a manifest's longest lists of ids hold 100,000; its lists of nodes hold mappings)")
     parsed, allowed = parsed_bytes(shape), PARSED_PER_BYTE * shape.counts.size + PARSED_BASE
     if parsed > allowed:
         raise CourseInputError(f"{name}: {shape.values:,} values in {shape.counts.size:,} bytes would take about "
                                f"{_mib(parsed)} once parsed; expected at most {_mib(allowed)}, {PARSED_PER_BYTE} "
-                               f"bytes for each byte of JSON plus {_mib(PARSED_BASE)} (each value costs Python 30 "
-                               "to 100 bytes: too much for long lists of small numbers, short texts, {} or [], or for "
+                               f"bytes for each byte of JSON plus {_mib(PARSED_BASE)} (each value costs Python 24 "
+                               "to 200 bytes: too much for long lists of small numbers, short texts, {} or [], or for "
                                "many different short keys)")
     return shape
 

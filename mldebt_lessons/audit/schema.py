@@ -330,10 +330,10 @@ def _build_batch(s: dict, root: dict, build, closure) -> AllFit:
 
     The manifest's nodes are checked keyword by keyword, column by column (every id, then every
     owner, ...; 1,024 nodes at a time), in C loops (``map``, ``set``, ``str.join``) rather than a
-    Python call per value. It
-    says False, and the closures then look, for anything unusual: a problem, but also a text subclass,
-    3.0 as a whole number, or a keyword it does not know how to test in bulk. ``build`` makes the
-    bulk tests of the parts of ``s``; ``closure`` their closures. See :func:`compile_batch`.
+    Python call per value. It says False, and the closures then look, for anything unusual: a problem,
+    but also a text subclass, 3.0 as a whole number, or a keyword it does not know how to test in bulk.
+    ``build`` makes the bulk tests of the parts of ``s``; ``closure`` their closures. See
+    :func:`compile_batch`.
     """
     one_by_one = _one_by_one(closure(s))
     types = s.get("type")
