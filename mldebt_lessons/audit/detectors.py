@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -296,8 +297,14 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
     """A reader of a model's output that the model's owner was never told about."""
     out = []
     nodes, all_edges, kinds = ctx.system.nodes, ctx.system.edges, ctx.kinds
+    # When every read is declared and no node says it is not, only a model's own list of consumers can
+    # leave a reader out: the models without one are passed over.
+    every_read_declared = (all(e["declared"] for e in all_edges.values())
+                           and not any(facts.get("declared") is False for facts in nodes.values()))
     for m in ctx.models():
         listed = nodes[m].get("consumers")
+        if listed is None and every_read_declared:
+            continue
         written = [d for d in ctx.succ[m] if kinds[d] == "dataset"]
         for r in ctx.model_readers(m):
             edge = all_edges.get((m, r))
@@ -603,14 +610,17 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
     nodes, kinds, pred = ctx.system.nodes, ctx.kinds, ctx.pred
     for n in ctx.order or []:
         if kinds[n] in prep:
-            ups = [depth.get(p, 0) for p in pred[n] if kinds[p] in prep]
-            depth[n] = 1 + max(ups, default=0) + max(0, int(nodes[n].get("steps", 1) or 1) - 1)
-    for n, facts in nodes.items():
-        if facts["kind"] in prep and depth.get(n, facts.get("steps", 0) or 0) >= JUNGLE_DEPTH:
+            steps = nodes[n].get("steps")  # steps inside this one node, when it says
+            deepest = max(map(depth.get, pred[n], itertools.repeat(0)), default=0)  # only steps have a depth
+            depth[n] = 1 + deepest + (max(0, int(steps) - 1) if steps else 0)
+    if ctx.order is None:  # a cycle: no depths, only the steps a node says it holds
+        depth = {n: facts.get("steps", 0) or 0 for n, facts in nodes.items() if facts["kind"] in prep}
+    for n, steps in depth.items():
+        if steps >= JUNGLE_DEPTH:
             readers = [v for v in ctx.succ[n] if kinds[v] == "model"]
             if readers:
                 out.append(Finding("pipeline_jungle", [n] + readers,
-                                   f"'{n}' reaches {_names(readers)} only after {depth.get(n, facts.get('steps'))} "
+                                   f"'{n}' reaches {_names(readers)} only after {steps} "
                                    f"preparation steps (limit {JUNGLE_DEPTH - 1}): scrapes, joins and intermediate "
                                    "results that nobody can test end to end.", downstream_of_first=True))
     out += _file_coupling(ctx.system.code or {})

@@ -155,10 +155,11 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
                     add_edge(system, node, node_of(consumer), declared=True, seen_in=name)
             if "embedded_with" in entry:
                 add_edge(system, node_of(entry["embedded_with"]), node, declared=True, seen_in=name)
-            if not NAMES_KEPT.isdisjoint(entry):  # names kept as facts: the detectors look them up as ids
-                facts = nodes[node]
-                for field in NAMES_KEPT.intersection(facts):
-                    facts[field] = list(dict.fromkeys(map(node_of, facts[field])))
+            if system.aliases and ("labels_from" in entry or "influences" in entry or "correlated_with" in entry):
+                facts = nodes[node]  # names kept as facts, which the detectors look up as ids
+                for field in NAMES_KEPT:
+                    if field in facts:
+                        facts[field] = list(dict.fromkeys(map(node_of, facts[field])))
     for entry in data.get("configs", ()):
         system.configs.append(dict(entry))
     for entry in data.get("prompts", ()):
@@ -170,7 +171,7 @@ def build_system(data: dict, name: str = "<manifest>", lines: dict | None = None
     return system
 
 
-NAMES_KEPT = frozenset({"labels_from", "influences", "correlated_with"})  # other nodes' names kept as facts
+NAMES_KEPT = ("labels_from", "influences", "correlated_with")  # other nodes' names kept as facts
 
 
 def _names_here(system: System, ids: list[str], other_names: dict[str, str]):
