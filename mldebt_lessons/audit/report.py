@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
