@@ -265,17 +265,14 @@ def _rule_order(findings: list) -> list[int]:
     del firsts
     keys = group_rank[np.asarray(groups, dtype=np.int64)] * (int(place.max(initial=0)) + 1) + place
     places = np.argsort(keys, kind="stable")
-    in_order = keys[places]
     order = places.tolist()
     # Findings whose keys tie (same score, severity, pattern and first node) sit side by side: sort each
-    # run of them by their node names.
-    ties = np.flatnonzero(in_order[1:] == in_order[:-1]).tolist()  # i: the i-th and the next tie
-    start = None
-    for i, tie in enumerate(ties):
-        start = tie if start is None else start
-        if i + 1 == len(ties) or ties[i + 1] != tie + 1:  # the end of a run of equal keys
-            order[start:tie + 2] = sorted(order[start:tie + 2], key=lambda k: findings[k].nodes)
-            start = None
+    # run of two or more by their node names.
+    starts = np.flatnonzero(np.diff(keys[places], prepend=-1))  # where each run of equal keys starts
+    ends = np.append(starts[1:], len(order))
+    runs = ends - starts > 1
+    for start, end in zip(starts[runs].tolist(), ends[runs].tolist()):
+        order[start:end] = sorted(order[start:end], key=lambda k: findings[k].nodes)
     return order
 
 
