@@ -20,7 +20,7 @@ from mldebt_lessons.audit.detectors import (
 from mldebt_lessons.audit.openlineage import lineage_from_events
 from mldebt_lessons.audit import audit_system
 from mldebt_lessons.audit.patterns import PATTERNS
-from mldebt_lessons.audit.system import topological
+from mldebt_lessons.audit.system import System, add_edge, add_node
 from mldebt_lessons.audit.report import json_report
 
 
@@ -255,7 +255,13 @@ def test_tarjan_and_topological_order_work_at_depth_without_recursion():
     chain = {f"n{i}": [f"n{i + 1}"] for i in range(n)}
     chain[f"n{n}"] = []
     assert len(strongly_connected(chain)) == n + 1
-    pred = {f"n{i}": [f"n{i - 1}"] if i else [] for i in range(n + 1)}
-    assert topological(chain, pred)[-1] == f"n{n}"
+    system = System("chain")
+    for i in range(n + 1):
+        add_node(system, f"n{i}", "feature", {})
+    for i in range(n):
+        add_edge(system, f"n{i}", f"n{i + 1}")
+    assert system.order[-1] == f"n{n}"
     chain[f"n{n}"] = ["n0"]
     assert len(strongly_connected(chain)) == 1
+    add_edge(system, f"n{n}", "n0")
+    assert system.order is None

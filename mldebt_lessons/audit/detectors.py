@@ -27,8 +27,10 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .patterns import PATTERNS
-from .system import System
+from .system import ALL_KINDS, System
 
 EPSILON = 0.05  # an input below this share of a model's reliance adds little value
 # Glue code grows in severity with its lines and with how small the ML share is (no all-or-nothing gate):
@@ -115,6 +117,17 @@ class Context:
 
     def kind(self, n: str) -> str:
         return self.system.nodes[n]["kind"]
+
+    @functools.cached_property
+    def _kind_numbers(self) -> np.ndarray:
+        """Each node's kind, by node number (as in ``system.numbered``): its place in ALL_KINDS, or -1."""
+        number = {k: i for i, k in enumerate(ALL_KINDS)}
+        return np.fromiter((number.get(facts["kind"], -1) for facts in self.system.nodes.values()), dtype=np.int8,
+                           count=len(self.system.nodes))
+
+    def is_kind(self, *kinds: str) -> np.ndarray:
+        """A mask over the node numbers: the nodes of these kinds."""
+        return np.isin(self._kind_numbers, [ALL_KINDS.index(k) for k in kinds])
 
     def facts(self, n: str) -> dict:
         return self.system.nodes[n]
@@ -605,16 +618,11 @@ def glue_code(ctx: Context) -> list[Finding]:
 def pipeline_jungle(ctx: Context) -> list[Finding]:
     """Long chains of preparation steps and intermediate files between raw data and models."""
     out = []
-    prep = ("feature", "dataset", "job")
-    depth: dict[str, int] = {}
-    nodes, kinds, pred = ctx.system.nodes, ctx.kinds, ctx.pred
-    for n in ctx.order or []:
-        if kinds[n] in prep:
-            steps = nodes[n].get("steps")  # steps inside this one node, when it says
-            deepest = max(map(depth.get, pred[n], itertools.repeat(0)), default=0)  # only steps have a depth
-            depth[n] = 1 + deepest + (max(0, int(steps) - 1) if steps else 0)
+    nodes, kinds = ctx.system.nodes, ctx.kinds
     if ctx.order is None:  # a cycle: no depths, only the steps a node says it holds
-        depth = {n: facts.get("steps", 0) or 0 for n, facts in nodes.items() if facts["kind"] in prep}
+        depth = {n: facts.get("steps", 0) or 0 for n, facts in nodes.items() if facts["kind"] in PREPARATION}
+    else:
+        depth = _preparation_depths(ctx)
     for n, steps in depth.items():
         if steps >= JUNGLE_DEPTH:
             readers = [v for v in ctx.succ[n] if kinds[v] == "model"]
@@ -625,6 +633,52 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
                                    "results that nobody can test end to end.", downstream_of_first=True))
     out += _file_coupling(ctx.system.code or {})
     return out
+
+
+PREPARATION = ("feature", "dataset", "job")  # the kinds of node that prepare data
+MAX_DEPTH_ROUNDS = 64  # rounds of whole-array steps before the depths are walked node by node
+
+
+def _preparation_depths(ctx: Context) -> dict[str, int]:
+    """Each preparation step's depth: 1 + the deepest step it reads + the steps it holds inside, when it
+    says (more than one). Only for a graph without a cycle; in data-flow order.
+
+    Every round lengthens each chain by one step, for all nodes at once; a chain longer than
+    :data:`MAX_DEPTH_ROUNDS` is walked node by node instead, in data-flow order.
+    """
+    g = ctx.system.numbered
+    prep = ctx.is_kind(*PREPARATION)
+    inside = np.zeros(len(g.ids), dtype=np.int64)  # steps held inside a node, past its first
+    for i, facts in enumerate(ctx.system.nodes.values()):
+        if facts.get("steps") and prep[i]:
+            inside[i] = max(0, int(facts["steps"]) - 1)
+    chained = prep[g.src] & prep[g.dst]
+    up, down = g.src[chained], g.dst[chained]
+    own = np.where(prep, 1 + inside, 0)
+    depth = own
+    for _ in range(MAX_DEPTH_ROUNDS):
+        deepest = np.zeros_like(depth)
+        np.maximum.at(deepest, down, depth[up])
+        deeper = np.where(prep, own + deepest, 0)
+        if np.array_equal(deeper, depth):
+            break
+        depth = deeper
+    else:
+        return _preparation_depths_walked(ctx)
+    ids = g.ids
+    return {ids[i]: d for i, d in zip(np.flatnonzero(prep).tolist(), depth[prep].tolist())}
+
+
+def _preparation_depths_walked(ctx: Context) -> dict[str, int]:
+    """:func:`_preparation_depths`, a node at a time in data-flow order."""
+    depth: dict[str, int] = {}
+    nodes, kinds, pred = ctx.system.nodes, ctx.kinds, ctx.pred
+    for n in ctx.order:
+        if kinds[n] in PREPARATION:
+            steps = nodes[n].get("steps")  # steps inside this one node, when it says
+            deepest = max(map(depth.get, pred[n], itertools.repeat(0)), default=0)  # only steps have a depth
+            depth[n] = 1 + deepest + (max(0, int(steps) - 1) if steps else 0)
+    return depth
 
 
 def _file_coupling(code: dict) -> list[Finding]:

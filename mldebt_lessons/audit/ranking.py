@@ -85,8 +85,8 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     """How many nodes lie downstream of each node, all at once; None if the reads have a cycle, or if the
     sets it would hold grow past :data:`HELD_PER_NODE_AND_EDGE` times the nodes and edges.
 
-    Walks the nodes against the flow of data, each node's set of downstream nodes made from its
-    readers' sets (set unions run in C: one pass, instead of one walk per node). A set is dropped as
+    Walks the nodes against the flow of data, each node's set of downstream nodes (by number) made from
+    its readers' sets (set unions run in C: one pass, instead of one walk per node). A set is dropped as
     soon as the last node upstream of it has used it, and handed on without a copy to that last one.
 
     >>> from mldebt_lessons.audit.system import add_edge, add_node
@@ -94,30 +94,31 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     >>> for n in "abcd": add_node(s, n, "feature", {})
     >>> for u, v in ["ab", "ac", "bd", "cd"]: add_edge(s, u, v, declared=True)
     >>> downstream_counts(s)
-    {'a': 3, 'c': 1, 'b': 1, 'd': 0}
+    {'a': 3, 'b': 1, 'c': 1, 'd': 0}
     """
-    order = system.order
+    order = system.order_numbers
     if order is None:
         return None
-    succ, pred = system.succ, system.pred
+    g = system.numbered
+    readers, start = g.readers.tolist(), g.reader_start.tolist()
     # How many nodes upstream have yet to use each set; nodes that nothing reads have no set to use.
-    uses_left = {n: len(pred[n]) for n in order if succ[n]}
-    below: dict[str, set] = {}
-    counts = dict.fromkeys(order, 0)
-    held, most = 0, HELD_PER_NODE_AND_EDGE * (len(system.nodes) + len(system.edges))
+    uses_left = np.diff(g.read_start).tolist()
+    reads_something = (g.reader_start[1:] > g.reader_start[:-1]).tolist()
+    below: list[set | None] = [None] * len(order)
+    counts = [0] * len(order)
+    held, most = 0, HELD_PER_NODE_AND_EDGE * (len(g.ids) + len(g.src))
     for n in reversed(order):
-        readers = succ[n]
-        if not readers:
+        first, end = start[n], start[n + 1]
+        if first == end:
             continue
         mine = None
-        for v in readers:  # take over the set of a reader nobody else still needs
-            left = uses_left.get(v)
-            if left is None:  # v reads nothing further: it adds only itself (below)
+        for v in readers[first:end]:  # take over the set of a reader nobody else still needs
+            if not reads_something[v]:  # v is read by nothing further: it adds only itself (below)
                 continue
-            left -= 1
+            left = uses_left[v] - 1
             uses_left[v] = left
             if not left:
-                theirs = below.pop(v)
+                theirs, below[v] = below[v], None
                 held -= len(theirs)
                 if mine is None:
                     mine = theirs
@@ -128,16 +129,16 @@ def downstream_counts(system: System) -> dict[str, int] | None:
             else:
                 mine |= below[v]
         if mine is None:
-            mine = set(readers)
+            mine = set(readers[first:end])
         else:
-            mine.update(readers)
+            mine.update(readers[first:end])
         counts[n] = len(mine)
         if uses_left[n]:
             below[n] = mine
             held += len(mine)
             if held > most:
                 return None
-    return counts
+    return dict(zip(g.ids, counts))
 
 
 def _count_downstream(succ: dict, nodes: list) -> int:

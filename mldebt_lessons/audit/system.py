@@ -18,8 +18,11 @@ Example
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:  # networkx is imported when a graph is built, not before
     import networkx as nx
@@ -56,35 +59,164 @@ class System:
         return [v for v in self.succ.get(node, ())]
 
     @property
+    def numbered(self) -> "Numbered":
+        """The graph with its nodes numbered, in arrays (built on first use, again after nodes or edges are added)."""
+        size = (len(self.nodes), len(self.edges))
+        if getattr(self, "_graph_size", None) != size:
+            self._graph = {"numbered": numbered(self)}  # and what is worked out from it, as it is asked for
+            self._graph_size = size
+        return self._graph["numbered"]
+
+    def _from_graph(self, what: str, work_out):
+        g = self.numbered
+        if what not in self._graph:
+            self._graph[what] = work_out(g)
+        return self._graph[what]
+
+    @property
     def succ(self) -> dict[str, list[str]]:
-        """Downstream neighbours of each node (built on first use, again after nodes or edges are added)."""
-        if getattr(self, "_succ_size", None) != (len(self.nodes), len(self.edges)):
-            succ: dict[str, list[str]] = {n: [] for n in self.nodes}
-            pred: dict[str, list[str]] = {n: [] for n in self.nodes}
-            for u, v in self.edges:
-                succ[u].append(v)
-                pred[v].append(u)
-            self._succ, self._pred, self._succ_size = succ, pred, (len(self.nodes), len(self.edges))
-        return self._succ
+        """Downstream neighbours of each node: what reads it (built on first use, again after nodes or
+        edges are added)."""
+        return self._from_graph("succ", Numbered.succ_lists)
 
     @property
     def pred(self) -> dict[str, list[str]]:
         """Upstream neighbours of each node: what it reads."""
-        self.succ
-        return self._pred
+        return self._from_graph("pred", Numbered.pred_lists)
+
+    @property
+    def order_numbers(self) -> list[int] | None:
+        """The node numbers of :attr:`numbered` in data-flow order, or None if the reads have a cycle."""
+        return self._from_graph("order", topological_numbers)
 
     @property
     def order(self) -> list[str] | None:
         """The nodes in data-flow order (each after what it reads), or None if the reads have a cycle
         (computed on first use, again after nodes or edges are added)."""
-        if getattr(self, "_order_of", None) is not self.succ:  # the same graph: the order still holds
-            self._order = topological(self.succ, self.pred)
-            self._order_of = self.succ
-        return self._order
+        return self._from_graph("order names", lambda g: None if self.order_numbers is None
+                                else list(map(g.ids.__getitem__, self.order_numbers)))
 
     def where(self, node: str) -> str:
         """Where a node was described, for messages: 'file line N' (YAML), or ''."""
         return self.origins.get(node, "")
+
+
+ALL_KINDS = KINDS + OTHER_KINDS
+
+
+@dataclass(frozen=True, eq=False)
+class Numbered:
+    """A system's graph with each node numbered by its place in ``System.nodes``, in numpy arrays: for
+    work on every node or edge at once (on a million nodes, whole columns of numbers, rather than a
+    million lookups in dicts of text).
+
+    Node ``i`` is ``ids[i]``. Edge ``j`` runs from ``src[j]`` to ``dst[j]``, in the order of
+    ``System.edges``. ``readers[reader_start[i]:reader_start[i + 1]]`` are node i's readers, and
+    ``reads[read_start[i]:read_start[i + 1]]`` what it reads, each in the order of the edges.
+
+    >>> s = System("x")
+    >>> for n, k in [("a", "source"), ("b", "feature"), ("m", "model")]: add_node(s, n, k, {})
+    >>> add_edge(s, "a", "b"); add_edge(s, "b", "m"); add_edge(s, "a", "m")
+    >>> g = s.numbered
+    >>> g.names(g.readers_of(0)), g.names(g.reads_of(2))
+    (['b', 'm'], ['b', 'a'])
+    """
+
+    ids: list[str]
+    src: np.ndarray  # int64, one per edge
+    dst: np.ndarray
+    reader_start: np.ndarray  # int64, one more than the nodes
+    readers: np.ndarray  # the edges' dst, grouped by src
+    read_start: np.ndarray
+    reads: np.ndarray  # the edges' src, grouped by dst
+
+    def readers_of(self, i: int) -> np.ndarray:
+        return self.readers[self.reader_start[i]:self.reader_start[i + 1]]
+
+    def reads_of(self, i: int) -> np.ndarray:
+        return self.reads[self.read_start[i]:self.read_start[i + 1]]
+
+    def names(self, numbers) -> list[str]:
+        return list(map(self.ids.__getitem__, numbers.tolist() if isinstance(numbers, np.ndarray) else numbers))
+
+    def succ_lists(self) -> dict[str, list[str]]:
+        """Each node's readers, by name (what :attr:`System.succ` gives)."""
+        return _lists_of_names(self.ids, self.readers, self.reader_start)
+
+    def pred_lists(self) -> dict[str, list[str]]:
+        """What each node reads, by name (what :attr:`System.pred` gives)."""
+        return _lists_of_names(self.ids, self.reads, self.read_start)
+
+
+def numbered(system: System) -> Numbered:
+    """Number a system's nodes and edges (see :class:`Numbered`)."""
+    ids = list(system.nodes)
+    number = dict(zip(ids, range(len(ids))))
+    ends = np.fromiter(map(number.__getitem__, itertools.chain.from_iterable(system.edges)), dtype=np.int64,
+                       count=2 * len(system.edges))
+    del number
+    src, dst = ends[0::2].copy(), ends[1::2].copy()
+    del ends
+    return Numbered(ids, src, dst, _starts(src, len(ids)), dst[np.argsort(src, kind="stable")],
+                    _starts(dst, len(ids)), src[np.argsort(dst, kind="stable")])
+
+
+def _starts(ends: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Where each node's run begins in ``ends`` sorted, and one past the last."""
+    starts = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=n_nodes), out=starts[1:])
+    return starts
+
+
+def _lists_of_names(ids: list[str], grouped: np.ndarray, starts: np.ndarray) -> dict[str, list[str]]:
+    names = np.array(ids, dtype=object)[grouped].tolist()
+    bounds = starts.tolist()
+    return dict(zip(ids, map(names.__getitem__, map(slice, bounds[:-1], bounds[1:]))))
+
+
+def topological_numbers(g: Numbered) -> list[int] | None:
+    """Node numbers in an order where every node comes after what it reads; None if there is a cycle.
+
+    A depth-first walk from each node that reads nothing, in the order the nodes were added: walked
+    backwards, the order finishes each node's readers just before the node, which keeps what
+    :func:`~mldebt_lessons.audit.ranking.downstream_counts` holds small.
+
+    >>> s = System("x")
+    >>> for n in "abcd": add_node(s, n, "feature", {})
+    >>> for u, v in ["ab", "ac", "bd", "cd"]: add_edge(s, u, v)
+    >>> topological_numbers(s.numbered)
+    [0, 2, 1, 3]
+    >>> add_edge(s, "d", "a"); topological_numbers(s.numbered) is None
+    True
+    """
+    n = len(g.ids)
+    readers, start = g.readers.tolist(), g.reader_start.tolist()
+    reads_nothing = (g.read_start[1:] == g.read_start[:-1]).tolist()
+    state = bytearray(n)  # 0: not met yet, 1: on the walk's current path (met again: a cycle), 2: done
+    finished: list[int] = []  # each node after all its readers
+    for root in range(n):
+        if not reads_nothing[root] or state[root]:
+            continue
+        state[root] = 1
+        path = [(root, iter(readers[start[root]:start[root + 1]]))]
+        while path:
+            node, after = path[-1]
+            for v in after:
+                met = state[v]
+                if met == 1:
+                    return None
+                if not met:
+                    state[v] = 1
+                    path.append((v, iter(readers[start[v]:start[v + 1]])))
+                    break
+            else:  # every reader finished
+                path.pop()
+                state[node] = 2
+                finished.append(node)
+    if len(finished) != n:
+        return None  # a cycle that no node outside it leads to
+    finished.reverse()
+    return finished
 
 
 def add_node(system: System, node_id: str, kind: str, facts: dict, origin: str = "") -> None:
@@ -243,45 +375,3 @@ def describe_counts(system: System) -> str:
     if c["observed_edges"]:
         edges += f" ({c['declared_edges']:,} declared, {c['observed_edges']:,} observed)"
     return ", ".join(parts) + "; " + edges
-
-
-def topological(succ: dict[str, list[str]], pred: dict[str, list[str]]) -> list[str] | None:
-    """Nodes in an order where every node comes after what it reads; None if there is a cycle.
-    ``succ`` and ``pred`` list each neighbour once, as :attr:`System.succ` and :attr:`System.pred` do.
-
-    A depth-first walk from each node that reads nothing, in the order the nodes were added: walked
-    backwards, the order finishes each node's readers just before the node, which keeps what
-    :func:`~mldebt_lessons.audit.ranking.downstream_counts` holds small.
-
-    >>> succ = {"a": ["b", "c"], "b": ["d"], "c": ["d"], "d": []}
-    >>> topological(succ, {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]})
-    ['a', 'c', 'b', 'd']
-    >>> topological({"a": ["b"], "b": ["a"]}, {"a": ["b"], "b": ["a"]}) is None
-    True
-    """
-    done: set[str] = set()
-    on_path: set[str] = set()  # the nodes on the walk's current path: meeting one again closes a cycle
-    finished: list[str] = []  # each node after all its readers
-    for root in succ:
-        if pred[root] or root in done:
-            continue
-        on_path.add(root)
-        path = [(root, iter(succ[root]))]
-        while path:
-            node, readers = path[-1]
-            for v in readers:
-                if v in on_path:
-                    return None
-                if v not in done:
-                    on_path.add(v)
-                    path.append((v, iter(succ[v])))
-                    break
-            else:  # every reader finished
-                path.pop()
-                on_path.discard(node)
-                done.add(node)
-                finished.append(node)
-    if len(finished) != len(succ):
-        return None  # a cycle that no node outside it leads to
-    finished.reverse()
-    return finished
