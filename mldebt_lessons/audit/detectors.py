@@ -125,6 +125,13 @@ class Context:
         return np.fromiter((number.get(facts["kind"], -1) for facts in self.system.nodes.values()), dtype=np.int8,
                            count=len(self.system.nodes))
 
+    @functools.cached_property
+    def owner_numbers(self) -> np.ndarray:
+        """Each node's owner, by node number, as a number: 0 for none, the same number for the same owner."""
+        number = {"": 0}
+        return np.fromiter((number.setdefault(facts.get("owner") or "", len(number)) for facts in
+                            self.system.nodes.values()), dtype=np.int64, count=len(self.system.nodes))
+
     def is_kind(self, *kinds: str) -> np.ndarray:
         """A mask over the node numbers: the nodes of these kinds."""
         return np.isin(self._kind_numbers, [ALL_KINDS.index(k) for k in kinds])
@@ -343,27 +350,44 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
 # --- §3 ------------------------------------------------------------------------------------------
 
 def unstable_data_dependency(ctx: Context) -> list[Finding]:
-    """An input that can change under its readers: another team's signal or a model's output, not pinned."""
-    out = []
-    words = (_unstable_words, ctx.system)
-    for u, facts in ctx.system.nodes.items():
-        if facts["kind"] == "consumer" or facts.get("pinned") is True:
-            continue
-        if facts["kind"] == "model" and facts.get("hosted"):
-            readers = list(ctx.succ[u])
-        elif facts["kind"] == "model":
-            readers = [v for v in ctx.succ[u] if ctx.kinds[v] == "model"]
-        else:
-            readers = _models_fed(ctx, u)
-            owner = ctx.owner(u)
-            if owner:  # only a known owner can differ from a reader's known owner
-                owners = ctx.owners
-                readers = [v for v in readers if owners[v] and owners[v] != owner]
-            elif facts.get("pinned") is not False:
-                continue  # no owner, and nobody said it is not pinned
-        if readers:
-            out.append(Finding("unstable_data_dependency", [u] + readers, words,
-                               severity=4 if facts["kind"] == "model" else 0, downstream_of_first=True))
+    """An input that can change under its readers: another team's signal or a model's output, not pinned.
+
+    A model's readers: every reader of a hosted model, or the models reading one trained here. Any other
+    input's readers: the models it feeds directly or through unpinned features, owned by another known
+    team (or by anyone, when the input has no owner and says it is not pinned).
+    """
+    g, nodes = ctx.system.numbered, ctx.system.nodes
+    n = len(g.ids)
+    pinned = [facts.get("pinned") for facts in nodes.values()]
+    pinned_true = np.fromiter((p is True for p in pinned), dtype=bool, count=n)
+    said_unpinned = np.fromiter((p is False for p in pinned), dtype=bool, count=n)
+    hosted = np.fromiter((bool(facts.get("hosted")) for facts in nodes.values()), dtype=bool, count=n)
+    model, owner = ctx.is_kind("model"), ctx.owner_numbers
+    candidate = ~ctx.is_kind("consumer") & ~pinned_true
+    # A model's readers, straight from the graph.
+    src = np.repeat(np.arange(n), np.diff(g.reader_start))
+    kept = candidate[src] & model[src] & (hosted[src] | model[g.readers])
+    roots, readers = [src[kept]], [g.readers[kept]]
+    # Any other input's readers: the models it feeds, of another known owner (anyone's, if it has none).
+    inputs = np.flatnonzero(candidate & ~model & ((owner > 0) | said_unpinned))
+    through = ctx.is_kind("feature") & ~pinned_true
+    fed_root, fed = _models_fed_all(ctx, inputs, through)
+    mine = owner[fed_root]
+    kept = (mine == 0) | ((owner[fed] > 0) & (owner[fed] != mine))
+    roots.append(fed_root[kept])
+    readers.append(fed[kept])
+    roots, readers = np.concatenate(roots), np.concatenate(readers)
+    in_order = np.argsort(roots, kind="stable")  # each input's readers stay in the order found
+    roots, readers = roots[in_order], readers[in_order]
+    firsts = roots[_first_of_each(roots)]
+    counts = np.diff(np.append(np.searchsorted(roots, firsts), len(roots)))
+    ids, words = g.ids, (_unstable_words, ctx.system)
+    reader_names = g.names(readers)
+    out, at = [], 0
+    for u, count, is_model in zip(firsts.tolist(), counts.tolist(), model[firsts].tolist()):
+        out.append(Finding("unstable_data_dependency", [ids[u], *reader_names[at:at + count]], words,
+                           severity=4 if is_model else 0, downstream_of_first=True))
+        at += count
     return out
 
 
@@ -390,7 +414,8 @@ MAX_FEATURE_WALK = 10_000  # nodes visited per input when following features dow
 
 
 def _models_fed(ctx: Context, u: str) -> list[str]:
-    """The models that read ``u`` directly or through unpinned features (a vendor feed -> a feature -> a model)."""
+    """The models that read ``u`` directly or through unpinned features (a vendor feed -> a feature -> a model),
+    in the order a walk breadth first meets them, for at most :data:`MAX_FEATURE_WALK` nodes met."""
     succ, kinds, through = ctx.succ, ctx.kinds, ctx.unpinned_features
     if through.isdisjoint(succ[u]):  # the common case: nothing to walk through (each reader is listed once)
         return [v for v in succ[u] if kinds[v] == "model"]
@@ -407,6 +432,92 @@ def _models_fed(ctx: Context, u: str) -> list[str]:
             elif v in through:  # a pinned copy shields what reads it
                 queue.append(v)
     return models
+
+
+# The walks together may hold this many times the nodes and edges in one step; past it, they go one by one.
+WALKS_HELD_PER_NODE_AND_EDGE = 8
+
+
+def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_models_fed` of every node numbered in ``inputs`` (ascending), walked together a step at a
+    time in whole arrays: (input, model) pairs, by input, each input's models in the order its own walk
+    meets them. ``through`` masks the nodes the walks go on through (the unpinned features).
+
+    An input whose walk meets :data:`MAX_FEATURE_WALK` nodes, and every input when the walks together
+    hold more than a few times the graph's nodes and edges, is walked on its own, as
+    :func:`_models_fed` walks.
+    """
+    g, model = ctx.system.numbered, ctx.is_kind("model")
+    n, start = len(g.ids), g.reader_start
+    most = WALKS_HELD_PER_NODE_AND_EDGE * (n + len(g.src)) + 1_000
+    seen = np.sort(inputs * n + inputs)  # (walk, node) pairs met, as walk x n + node
+    met = np.ones(len(inputs), dtype=np.int64)  # nodes met by each walk, by its place in inputs
+    place = np.full(n, -1, dtype=np.int64)
+    place[inputs] = np.arange(len(inputs))
+    walk, at = inputs, inputs  # each walk's nodes still to go on from, in the order met
+    found_walk, found = [], []
+    while len(at):
+        wide = start[at + 1] - start[at]
+        if wide.sum() > most:
+            return _models_fed_one_by_one(ctx, inputs)
+        walk = np.repeat(walk, wide)
+        first = np.repeat(start[at] - np.concatenate(([0], np.cumsum(wide)[:-1])), wide)
+        v = g.readers[first + np.arange(len(first))]
+        key = walk * n + v
+        once = _first_of_each(key)  # the first time each walk meets a node in this step, in the order met
+        walk, v, key = walk[once], v[once], key[once]
+        new = ~_in_sorted(key, seen)
+        walk, v, key = walk[new], v[new], key[new]
+        seen = np.sort(np.concatenate([seen, key]), kind="stable")  # the keys are new and distinct
+        np.add.at(met, place[walk], 1)
+        is_model = model[v]
+        found_walk.append(walk[is_model])
+        found.append(v[is_model])
+        on = ~is_model & through[v]
+        walk, at = walk[on], v[on]
+        too_far = met[place[walk]] >= MAX_FEATURE_WALK
+        if too_far.any():
+            walk, at = walk[~too_far], at[~too_far]
+    found_walk, found = np.concatenate(found_walk or [inputs[:0]]), np.concatenate(found or [inputs[:0]])
+    long_walks = inputs[met >= MAX_FEATURE_WALK]
+    if len(long_walks):
+        short = ~np.isin(found_walk, long_walks)
+        one_by_one = _models_fed_one_by_one(ctx, long_walks)
+        found_walk = np.concatenate([found_walk[short], one_by_one[0]])
+        found = np.concatenate([found[short], one_by_one[1]])
+    in_order = np.argsort(found_walk, kind="stable")
+    return found_walk[in_order], found[in_order]
+
+
+def _first_of_each(values: np.ndarray) -> np.ndarray:
+    """The places where each distinct value first occurs, in order.
+
+    >>> _first_of_each(np.array([5, 3, 5, 1, 3])).tolist()
+    [0, 1, 3]
+    """
+    by_value = np.argsort(values, kind="stable")
+    ordered = values[by_value]
+    starts = np.flatnonzero(np.diff(ordered, prepend=ordered[:1] - 1)) if len(values) else by_value
+    return np.sort(by_value[starts])
+
+
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """A mask of the values found in ``sorted_values`` (sorted ascending)."""
+    where = np.searchsorted(sorted_values, values)
+    return sorted_values[np.minimum(where, len(sorted_values) - 1)] == values if len(sorted_values) else \
+        np.zeros(len(values), dtype=bool)
+
+
+def _models_fed_one_by_one(ctx: Context, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_models_fed_all`, one input at a time."""
+    g = ctx.system.numbered
+    number = {n: i for i, n in enumerate(g.ids)}
+    walks, models = [], []
+    for u in inputs.tolist():
+        fed = _models_fed(ctx, g.ids[u])
+        walks += [u] * len(fed)
+        models += map(number.__getitem__, fed)
+    return np.array(walks, dtype=np.int64), np.array(models, dtype=np.int64)
 
 
 def underutilized_data_dependency(ctx: Context) -> list[Finding]:

@@ -1,0 +1,138 @@
+"""The audit's work on whole arrays of node numbers gives what a walk node by node gives.
+
+Random systems, with and without cycles, small enough to walk by hand: pinned and unpinned features,
+owners shared or not, hosted models, preparation steps held inside nodes.
+"""
+
+import random
+
+import numpy as np
+import pytest
+
+from mldebt_lessons.audit import detectors, ranking
+from mldebt_lessons.audit.detectors import Context
+from mldebt_lessons.audit.patterns import PATTERNS
+from mldebt_lessons.audit.system import System, add_edge, add_node, topological_numbers
+
+KINDS = ("source", "feature", "feature", "dataset", "job", "model", "consumer")
+
+
+def random_system(seed: int, n_nodes: int = 60, acyclic: bool = True) -> System:
+    rng = random.Random(seed)
+    system = System(f"random {seed}")
+    names = [f"n{i}" for i in range(n_nodes)]
+    for name in names:
+        facts = {}
+        if rng.random() < 0.7:
+            facts["owner"] = rng.choice(["a", "b", "c"])
+        if rng.random() < 0.6:
+            facts["pinned"] = rng.choice([True, False, None, 1])
+        if rng.random() < 0.2:
+            facts["hosted"] = True
+        if rng.random() < 0.2:
+            facts["steps"] = rng.randint(0, 4)
+        add_node(system, name, rng.choice(KINDS), facts)
+    order = names[:]
+    rng.shuffle(order)  # edges run from earlier to later in a random order: no cycle
+    for _ in range(rng.randint(0, 3 * n_nodes)):
+        u, v = rng.sample(order, 2)
+        if acyclic and order.index(u) > order.index(v):
+            u, v = v, u
+        add_edge(system, u, v, declared=True)
+    return system
+
+
+SEEDS = range(40)
+
+
+def unpinned_features(ctx: Context) -> np.ndarray:
+    return ctx.is_kind("feature") & np.array([f.get("pinned") is not True for f in ctx.system.nodes.values()])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("walk_limit", [detectors.MAX_FEATURE_WALK, 4])
+def test_the_models_fed_walked_together_are_those_walked_one_by_one(seed, walk_limit, monkeypatch):
+    monkeypatch.setattr(detectors, "MAX_FEATURE_WALK", walk_limit)
+    system = random_system(seed, acyclic=seed % 2 == 0)
+    ctx = Context(system)
+    inputs = np.arange(len(system.nodes))
+    through = unpinned_features(ctx)
+    together = detectors._models_fed_all(ctx, inputs, through)
+    one_by_one = detectors._models_fed_one_by_one(ctx, inputs)
+    assert [a.tolist() for a in together] == [a.tolist() for a in one_by_one]
+
+
+def test_walks_that_would_hold_too_much_go_one_by_one(monkeypatch):
+    system = random_system(7)
+    ctx = Context(system)
+    inputs = np.arange(len(system.nodes))
+    through = unpinned_features(ctx)
+    expected = [a.tolist() for a in detectors._models_fed_all(ctx, inputs, through)]
+    monkeypatch.setattr(detectors, "WALKS_HELD_PER_NODE_AND_EDGE", -100)
+    calls, one_by_one = [], detectors._models_fed_one_by_one
+    monkeypatch.setattr(detectors, "_models_fed_one_by_one", lambda *args: calls.append(1) or one_by_one(*args))
+    assert [a.tolist() for a in detectors._models_fed_all(ctx, inputs, through)] == expected
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("rounds", [detectors.MAX_DEPTH_ROUNDS, 1])
+def test_preparation_depths_a_step_at_a_time_are_those_walked_node_by_node(seed, rounds, monkeypatch):
+    monkeypatch.setattr(detectors, "MAX_DEPTH_ROUNDS", rounds)
+    ctx = Context(random_system(seed))
+    assert detectors._preparation_depths(ctx) == detectors._preparation_depths_walked(ctx)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_order_puts_every_node_after_what_it_reads_or_finds_the_cycle(seed):
+    system = random_system(seed, acyclic=seed % 2 == 0)
+    order = topological_numbers(system.numbered)
+    has_cycle = any(len(c) > 1 for c in detectors.strongly_connected(system.succ))
+    assert (order is None) == has_cycle
+    if order is not None:
+        place = {node: i for i, node in enumerate(order)}
+        assert sorted(order) == list(range(len(system.nodes)))
+        assert all(place[u] < place[v] for u, v in zip(system.numbered.src.tolist(), system.numbered.dst.tolist()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_downstream_counts_all_at_once_are_those_walked_from_each_node(seed):
+    system = random_system(seed)
+    counts = ranking.downstream_counts(system)
+    assert counts == {n: ranking._count_downstream(system.succ, [n]) for n in system.nodes}
+
+
+def test_a_system_grown_after_it_was_numbered_is_numbered_again():
+    system = random_system(3)
+    before = system.numbered
+    add_node(system, "late", "model", {})
+    add_edge(system, "n0", "late")
+    assert system.numbered is not before and system.succ["n0"][-1] == "late"
+    assert system.pred["late"] == ["n0"]
+    assert system.order.index("n0") < system.order.index("late")
+
+
+def unstable_by_hand(ctx: Context) -> list[tuple]:
+    """The unstable dependencies, node by node: the rule as the detector's docstring gives it."""
+    out = []
+    for u, facts in ctx.system.nodes.items():
+        if facts["kind"] == "consumer" or facts.get("pinned") is True:
+            continue
+        if facts["kind"] == "model":
+            readers = [v for v in ctx.succ[u] if facts.get("hosted") or ctx.kinds[v] == "model"]
+        else:
+            readers, owner = detectors._models_fed(ctx, u), ctx.owner(u)
+            if owner:
+                readers = [v for v in readers if ctx.owner(v) and ctx.owner(v) != owner]
+            elif facts.get("pinned") is not False:
+                continue
+        if readers:
+            out.append(((u, *readers), 4 if facts["kind"] == "model" else PATTERNS["unstable_data_dependency"].severity))
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_unstable_dependencies_are_those_found_node_by_node(seed):
+    ctx = Context(random_system(seed, acyclic=seed % 2 == 0))
+    found = detectors.unstable_data_dependency(ctx)
+    assert [(f.nodes, f.severity) for f in found] == unstable_by_hand(ctx)
