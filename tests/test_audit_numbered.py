@@ -39,6 +39,9 @@ def random_system(seed: int, n_nodes: int = 60, acyclic: bool = True) -> System:
         if acyclic and order.index(u) > order.index(v):
             u, v = v, u
         add_edge(system, u, v, declared=True)
+    for name in rng.sample(names, 3):  # decisions that come back as data: feedback loops, perhaps
+        field = rng.choice(["influences", "labels_from"])
+        system.nodes[name][field] = rng.sample(names, rng.randint(1, 2))
     return system
 
 
@@ -136,3 +139,15 @@ def test_unstable_dependencies_are_those_found_node_by_node(seed):
     ctx = Context(random_system(seed, acyclic=seed % 2 == 0))
     found = detectors.unstable_data_dependency(ctx)
     assert [(f.nodes, f.severity) for f in found] == unstable_by_hand(ctx)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_loops_passed_over_only_when_the_graph_of_loops_has_no_cycle(seed, monkeypatch):
+    system = random_system(seed)
+    found = Context(system).loops
+    monkeypatch.setattr(Context, "_loop_graph_has_cycle", lambda self: True)  # always search
+    assert Context(system).loops == found
+
+
+def test_some_random_systems_have_feedback_loops():
+    assert 5 <= sum(bool(Context(random_system(seed)).loops) for seed in SEEDS) <= 35

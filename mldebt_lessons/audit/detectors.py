@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .patterns import PATTERNS
-from .system import ALL_KINDS, System
+from .system import ALL_KINDS, System, nodes_on_cycles
 
 EPSILON = 0.05  # an input below this share of a model's reliance adds little value
 # Glue code grows in severity with its lines and with how small the ML share is (no all-or-nothing gate):
@@ -165,16 +165,25 @@ class Context:
         so only nodes downstream of one and upstream of one are searched.
         """
         extra, after = self.loop_edges, self.loop_readers
-        if self.order is None:
+        if self.system.order_numbers is None:
             g = {n: after(n) for n in self.succ}
         else:
-            if not extra:
+            if not extra or not self._loop_graph_has_cycle():
                 return []
             ahead = _reachable([v for _, v in extra], after)
             back = _reverse(after, ahead)
             keep = ahead & _reachable([u for u, _ in extra], lambda n: back.get(n, ()))
             g = {n: [v for v in after(n) if v in keep] for n in self.succ if n in keep}  # in a stable order
         return [c for c in strongly_connected(g) if len(c) > 1 or c[0] in g[c[0]]]
+
+    def _loop_graph_has_cycle(self) -> bool:
+        """Whether the reads, influences and labels go round anywhere (found in C, on node numbers)."""
+        g = self.system.numbered
+        number = g.number
+        extra = [(number[u], number[v]) for u, v in self.loop_edges if u in number and v in number]
+        ups = np.concatenate([g.src, np.array([u for u, _ in extra], dtype=np.int64)])
+        downs = np.concatenate([g.dst, np.array([v for _, v in extra], dtype=np.int64)])
+        return bool(nodes_on_cycles(len(g.ids), ups, downs))
 
     @functools.cached_property
     def order(self) -> list[str] | None:

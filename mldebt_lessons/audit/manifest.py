@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import CourseInputError
 from .safeload import load_file, parse_text
 from .schema import compile_schema, path_text
-from .system import NODE_LISTS, System, add_edge, add_node
+from .system import NODE_LISTS, System, add_edge, add_node, nodes_on_cycles
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
@@ -290,7 +290,7 @@ def _ids_refs_and_flow_are_fine(data: dict) -> bool:
         if field in FLOW_REFS:
             ups += holders if field == "consumers" else named
             downs += named if field == "consumers" else holders
-    return not _nodes_on_cycles(len(entries), ups, downs)
+    return not nodes_on_cycles(len(entries), ups, downs)
 
 
 def _check_one_way(data: dict, name: str, lines: dict) -> None:
@@ -329,7 +329,7 @@ def _check_one_way(data: dict, name: str, lines: dict) -> None:
             if "embedded_with" in entry:
                 ups.append(number[entry["embedded_with"]])
                 downs.append(node)
-    on_cycles = _nodes_on_cycles(len(where), ups, downs)
+    on_cycles = nodes_on_cycles(len(where), ups, downs)
     if not on_cycles:
         return
     ids = {k: data[where[k][0]][where[k][1]]["id"] for k in on_cycles}
@@ -343,28 +343,6 @@ def _check_one_way(data: dict, name: str, lines: dict) -> None:
     raise CourseInputError(f"{name}{_line(lines, path)}: {path_text(path)}: the reads go round in a circle: "
                            f"{shown}; expected data to flow one way (declare a feedback loop with influences "
                            "or labels_from)")
-
-
-def _nodes_on_cycles(n_nodes: int, ups: list[int], downs: list[int]) -> set[int]:
-    """The nodes that lie on a cycle: strongly connected parts of more than one node, and self-loops.
-
-    SciPy finds the strongly connected parts in C: a million nodes take well under a second.
-
-    >>> sorted(_nodes_on_cycles(4, [0, 1, 2, 3], [1, 2, 1, 3]))
-    [1, 2, 3]
-    """
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    if not ups:
-        return set()
-    u, v = np.asarray(ups, dtype=np.int64), np.asarray(downs, dtype=np.int64)
-    graph = csr_matrix((np.ones(u.size, dtype=np.int32), (u, v)), shape=(n_nodes, n_nodes))
-    _, part = connected_components(graph, directed=True, connection="strong")
-    big = np.flatnonzero(np.bincount(part) > 1)
-    on = set(np.flatnonzero(np.isin(part, big)).tolist()) if big.size else set()
-    return on | set(u[u == v].tolist())
 
 
 def find_cycle(pred: dict[str, list[str]]) -> list[str] | None:
