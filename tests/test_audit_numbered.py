@@ -151,3 +151,47 @@ def test_loops_passed_over_only_when_the_graph_of_loops_has_no_cycle(seed, monke
 
 def test_some_random_systems_have_feedback_loops():
     assert 5 <= sum(bool(Context(random_system(seed)).loops) for seed in SEEDS) <= 35
+
+
+def entangled_by_hand(ctx: Context) -> list[tuple]:
+    """Inputs read by two or more models (an embedding: by two or more of anything but consumers)."""
+    out = []
+    for n, facts in ctx.system.nodes.items():
+        embedding = facts.get("type") == "embedding"
+        if facts["kind"] in ("model", "consumer") and not embedding:
+            continue
+        readers = [v for v in ctx.succ[n] if (ctx.kinds[v] != "consumer" if embedding else ctx.kinds[v] == "model")]
+        if len(readers) >= 2:
+            out.append((n, *readers))
+    return out
+
+
+def untested_by_hand(ctx: Context) -> list[tuple]:
+    """Untested sources, then datasets, that something reads, with the untested features they feed; then
+    untested features whose inputs all have tests."""
+    nodes, out = ctx.system.nodes, []
+    for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
+        if not nodes[n].get("tests") and ctx.succ[n]:
+            out.append((n, *[f for f in ctx.succ[n] if ctx.kinds[f] == "feature" and not nodes[f].get("tests")]))
+    for f in ctx.of_kind("feature"):
+        if ctx.pred[f] and not nodes[f].get("tests") and all(nodes[u].get("tests") for u in ctx.pred[f]):
+            out.append((f,))
+    return out
+
+
+def with_tests_and_embeddings(seed: int) -> System:
+    system = random_system(seed, acyclic=seed % 2 == 0)
+    rng = random.Random(seed)
+    for facts in system.nodes.values():
+        if rng.random() < 0.4:
+            facts["tests"] = ["schema"]
+        if rng.random() < 0.1:
+            facts["type"] = "embedding"
+    return system
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_entanglement_and_untested_data_are_those_found_node_by_node(seed):
+    ctx = Context(with_tests_and_embeddings(seed))
+    assert [f.nodes for f in detectors.entanglement(ctx)] == entangled_by_hand(ctx)
+    assert [f.nodes for f in detectors.data_testing_debt(ctx)] == untested_by_hand(ctx)

@@ -255,24 +255,17 @@ def _teams(ctx: Context, nodes) -> list[str]:
 
 def entanglement(ctx: Context) -> list[Finding]:
     """An input read by two or more models: change it and every one of them changes (CACE)."""
-    out = []
-    succ, kinds = ctx.succ, ctx.kinds
-    words = (_read_by_many, ctx.system)
-    for n, facts in ctx.system.nodes.items():
-        kind = facts["kind"]
-        embedding = facts.get("type") == "embedding"
-        if kind in ("model", "consumer") and not embedding:
-            continue
-        below = succ[n]
-        if len(below) < 2:
-            continue
-        if embedding:
-            readers = [v for v in below if kinds[v] != "consumer"]
-        else:
-            readers = [v for v in below if kinds[v] == "model"]
-        if len(readers) >= 2:
-            out.append(Finding("entanglement", [n] + readers, words, downstream_of_first=True))
-    for n, facts in ctx.system.nodes.items():
+    g, nodes = ctx.system.numbered, ctx.system.nodes
+    embedding = np.fromiter((facts.get("type") == "embedding" for facts in nodes.values()), dtype=bool,
+                            count=len(nodes))
+    model, consumer = ctx.is_kind("model"), ctx.is_kind("consumer")
+    # Readers of an input: the models; of an embedding, everything but consumers.
+    read, reader = g.read_node, g.readers
+    counted = (embedding | ~(model | consumer))[read] & np.where(embedding[read], ~consumer[reader], model[reader])
+    many = np.bincount(read[counted], minlength=len(nodes)) >= 2
+    counted &= many[read]
+    out = _findings_by_first(ctx, "entanglement", read[counted], reader[counted], (_read_by_many, ctx.system))
+    for n, facts in nodes.items():
         embedder = facts.get("embedded_with")
         if embedder and "embedding_version" in facts and "version" in ctx.facts(embedder) \
                 and str(facts["embedding_version"]) != str(ctx.facts(embedder)["version"]):
@@ -281,6 +274,33 @@ def entanglement(ctx: Context) -> list[Finding]:
                                f"which is now version {ctx.facts(embedder)['version']}: every stored vector is "
                                "stale, and queries and documents no longer live in one space (CACE for retrieval).",
                                severity=4))
+    return out
+
+
+def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: np.ndarray, evidence,
+                       severity: np.ndarray | None = None) -> list[Finding]:
+    """One finding per distinct first node: ``firsts`` (ascending node numbers, each repeated once for each
+    of its others) and ``others`` (the node numbers after it, in order), read downstream of it.
+    ``severity`` gives one for each node number, when not the pattern's default.
+
+    >>> from mldebt_lessons.audit.system import add_edge, add_node
+    >>> s = System("x")
+    >>> for n in "abc": add_node(s, n, "feature", {})
+    >>> fs = _findings_by_first(Context(s), "entanglement", np.array([0, 0, 1]), np.array([2, 1, 2]), "e")
+    >>> [f.nodes for f in fs]
+    [('a', 'c', 'b'), ('b', 'c')]
+    """
+    ids = ctx.system.numbered.ids
+    starts = np.flatnonzero(np.diff(firsts, prepend=-1))
+    counts = np.diff(np.append(starts, len(firsts))).tolist()
+    first_numbers = firsts[starts]
+    severities = [0] * len(starts) if severity is None else severity[first_numbers].tolist()
+    other_names = list(map(ids.__getitem__, others.tolist()))
+    out, at = [], 0
+    for first, count, level in zip(first_numbers.tolist(), counts, severities):
+        out.append(Finding(pattern, (ids[first], *other_names[at:at + count]), evidence, level,
+                           downstream_of_first=True))
+        at += count
     return out
 
 
@@ -387,17 +407,8 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     readers.append(fed[kept])
     roots, readers = np.concatenate(roots), np.concatenate(readers)
     in_order = np.argsort(roots, kind="stable")  # each input's readers stay in the order found
-    roots, readers = roots[in_order], readers[in_order]
-    firsts = roots[_first_of_each(roots)]
-    counts = np.diff(np.append(np.searchsorted(roots, firsts), len(roots)))
-    ids, words = g.ids, (_unstable_words, ctx.system)
-    reader_names = g.names(readers)
-    out, at = [], 0
-    for u, count, is_model in zip(firsts.tolist(), counts.tolist(), model[firsts].tolist()):
-        out.append(Finding("unstable_data_dependency", [ids[u], *reader_names[at:at + count]], words,
-                           severity=4 if is_model else 0, downstream_of_first=True))
-        at += count
-    return out
+    return _findings_by_first(ctx, "unstable_data_dependency", roots[in_order], readers[in_order],
+                              (_unstable_words, ctx.system), np.where(model, 4, 0))
 
 
 def _unstable_words(f: Finding, system: System) -> str:
@@ -1025,20 +1036,26 @@ def monitoring_gap(ctx: Context) -> list[Finding]:
 
 
 def data_testing_debt(ctx: Context) -> list[Finding]:
-    """Data that feeds models with no tests on it."""
-    out = []
-    nodes, kinds = ctx.system.nodes, ctx.kinds
-    words = (_untested_words, ctx.system)
-    for n in ctx.of_kind("source") + ctx.of_kind("dataset"):
-        facts = nodes[n]
-        if facts.get("tests") or not ctx.succ[n]:
-            continue
-        features = [f for f in ctx.succ[n] if kinds[f] == "feature" and not nodes[f].get("tests")]
-        out.append(Finding("data_testing_debt", [n] + features, words, downstream_of_first=True))
-    for f in ctx.of_kind("feature"):
-        ups = ctx.pred[f]
-        if ups and not nodes[f].get("tests") and all(nodes[u].get("tests") for u in ups):
-            out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
+    """Data that feeds models with no tests on it: each untested source or dataset that something reads,
+    with the untested features it feeds; and each untested feature whose inputs all have tests."""
+    g, nodes = ctx.system.numbered, ctx.system.nodes
+    tested = np.fromiter((bool(facts.get("tests")) for facts in nodes.values()), dtype=bool, count=len(nodes))
+    feature, read, reader = ctx.is_kind("feature"), g.read_node, g.readers
+    read_by_something = np.diff(g.reader_start) > 0
+    out, words, ids = [], (_untested_words, ctx.system), g.ids
+    for kind in ("source", "dataset"):
+        data = ctx.is_kind(kind) & ~tested & read_by_something
+        with_features = data[read] & feature[reader] & ~tested[reader]
+        feeds = np.zeros(len(nodes), dtype=bool)
+        feeds[read[with_features]] = True
+        alone = np.flatnonzero(data & ~feeds)
+        found = _findings_by_first(ctx, "data_testing_debt", read[with_features], reader[with_features], words)
+        found += [Finding("data_testing_debt", [ids[n]], words, downstream_of_first=True) for n in alone.tolist()]
+        out += map(found.__getitem__, np.argsort(np.concatenate([np.flatnonzero(feeds), alone])).tolist())
+    untested_inputs = np.bincount(g.dst[~tested[g.src]], minlength=len(nodes))
+    reads_something = np.diff(g.read_start) > 0
+    for f in g.names(np.flatnonzero(feature & ~tested & reads_something & (untested_inputs == 0))):
+        out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
     return out
 
 

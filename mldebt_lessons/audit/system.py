@@ -138,6 +138,11 @@ class Numbered:
         return self.reads[self.read_start[i]:self.read_start[i + 1]]
 
     @functools.cached_property
+    def read_node(self) -> np.ndarray:
+        """The node each entry of ``readers`` reads: ``readers[j]`` reads ``read_node[j]``."""
+        return np.repeat(np.arange(len(self.ids)), np.diff(self.reader_start))
+
+    @functools.cached_property
     def number(self) -> dict[str, int]:
         """Each node's number, by id (built when first asked for: on a million nodes, about 75 MB)."""
         return dict(zip(self.ids, range(len(self.ids))))
