@@ -195,3 +195,41 @@ def test_entanglement_and_untested_data_are_those_found_node_by_node(seed):
     ctx = Context(with_tests_and_embeddings(seed))
     assert [f.nodes for f in detectors.entanglement(ctx)] == entangled_by_hand(ctx)
     assert [f.nodes for f in detectors.data_testing_debt(ctx)] == untested_by_hand(ctx)
+
+
+def model_readers_by_hand(ctx: Context, m: str) -> list[str]:
+    out = []
+    for v in ctx.succ[m]:
+        out += [w for w in ctx.succ[v] if w != m] if ctx.kinds[v] == "dataset" else [v]
+    return list(dict.fromkeys(out))
+
+
+def cascades_by_hand(ctx: Context) -> list[tuple]:
+    """(upstream model, model trained on it): directly, or through a dataset the upstream model writes."""
+    out = []
+    for m in ctx.models():
+        upstream = [u for u in ctx.pred[m] if ctx.kinds[u] == "model"]
+        upstream += [w for u in ctx.pred[m] if ctx.kinds[u] == "dataset"
+                     for w in ctx.pred[u] if ctx.kinds[w] == "model" and w != m]
+        if detectors._trained_here(ctx.system.nodes[m]):
+            out += [(u, m) for u in dict.fromkeys(upstream)]
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cascades_and_unwatched_models_are_those_found_node_by_node(seed):
+    system = with_tests_and_embeddings(seed)
+    for i, facts in enumerate(system.nodes.values()):
+        if i % 3 == 0:
+            facts["monitoring"] = ["prediction_bias"]
+        if i % 5 == 0:
+            facts["retraining"] = "never"
+    ctx = Context(system)
+    assert [f.nodes for f in detectors.correction_cascade(ctx)] == cascades_by_hand(ctx)
+    unwatched = [m for m in ctx.models() if not system.nodes[m].get("monitoring")]
+    found = [f for f in detectors.monitoring_gap(ctx) if len(f.nodes) == 1 and f.nodes[0] in unwatched]
+    assert [f.nodes[0] for f in found] == unwatched
+    for f in found:
+        readers = model_readers_by_hand(ctx, f.nodes[0])
+        assert ctx.model_readers(f.nodes[0]) == readers
+        assert (f"({readers[0]}" in f.evidence) if readers else ("acts on it" not in f.evidence)

@@ -105,18 +105,39 @@ class Context:
     cache: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.succ, self.pred = self.system.succ, self.system.pred
-        self.kinds = {n: f["kind"] for n, f in self.system.nodes.items()}
-        self.owners = {n: f.get("owner") or "" for n, f in self.system.nodes.items()}
         self._of_kind: dict[str, list[str]] = {}
+
+    # Each fact below is worked out when a detector first asks for it: on a million nodes, each dict by
+    # name costs a second or so, and the common detectors work on node numbers instead.
+
+    @functools.cached_property
+    def succ(self) -> dict[str, list[str]]:
+        return self.system.succ
+
+    @functools.cached_property
+    def pred(self) -> dict[str, list[str]]:
+        return self.system.pred
+
+    @functools.cached_property
+    def kinds(self) -> dict[str, str]:
+        return {n: f["kind"] for n, f in self.system.nodes.items()}
+
+    @functools.cached_property
+    def owners(self) -> dict[str, str]:
+        return {n: self.owner(n) for n in self.system.nodes}
 
     def of_kind(self, kind: str) -> list[str]:
         if kind not in self._of_kind:
-            self._of_kind[kind] = [n for n, k in self.kinds.items() if k == kind]
+            self._of_kind[kind] = [n for n, facts in self.system.nodes.items() if facts["kind"] == kind]
         return self._of_kind[kind]
 
     def kind(self, n: str) -> str:
         return self.system.nodes[n]["kind"]
+
+    def readers(self, n: str) -> list[str]:
+        """What reads ``n``, in the order of ``system.succ``."""
+        g = self.system.numbered
+        return g.names(g.readers_of(g.number[n]))
 
     @functools.cached_property
     def _kind_numbers(self) -> np.ndarray:
@@ -133,29 +154,40 @@ class Context:
                             self.system.nodes.values()), dtype=np.int64, count=len(self.system.nodes))
 
     def is_kind(self, *kinds: str) -> np.ndarray:
-        """A mask over the node numbers: the nodes of these kinds."""
-        return np.isin(self._kind_numbers, [ALL_KINDS.index(k) for k in kinds])
+        """A mask over the node numbers: the nodes of these kinds (computed once for each set of kinds)."""
+        mask = self.cache.get(("is_kind", kinds))
+        if mask is None:
+            mask = self.cache["is_kind", kinds] = np.isin(self._kind_numbers, [ALL_KINDS.index(k) for k in kinds])
+        return mask
 
     def facts(self, n: str) -> dict:
         return self.system.nodes[n]
 
     def owner(self, n: str) -> str:
-        return self.owners[n]
+        return self.system.nodes[n].get("owner") or ""
 
     def models(self) -> list[str]:
         return self.of_kind("model")
 
     def model_readers(self, n: str) -> list[str]:
         """Everything that reads a model's output, directly or through a dataset it writes."""
-        if "dataset" not in map(self.kinds.__getitem__, self.succ[n]):
-            return list(self.succ[n])  # the common case: each reader is listed once already
+        g = self.system.numbered
+        return self.model_readers_at(g.number[n])
+
+    def model_readers_at(self, i: int) -> list[str]:
+        """:meth:`model_readers` of the model numbered ``i``."""
+        g = self.system.numbered
+        readers = g.readers_of(i)
+        dataset = self.is_kind("dataset")[readers]
+        if not dataset.any():
+            return g.names(readers)  # the common case: each reader is listed once already
         out = []
-        for v in self.succ[n]:
-            if self.kinds[v] == "dataset":
-                out.extend(w for w in self.system.succ[v] if w != n)
+        for v, is_dataset in zip(readers.tolist(), dataset.tolist()):
+            if is_dataset:
+                out.extend(w for w in g.readers_of(v).tolist() if w != i)
             else:
                 out.append(v)
-        return list(dict.fromkeys(out))
+        return g.names(dict.fromkeys(out))
 
     @functools.cached_property
     def loops(self) -> list[list[str]]:
@@ -247,8 +279,7 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def _teams(ctx: Context, nodes) -> list[str]:
-    owners = ctx.owners
-    return sorted({owners[n] for n in nodes} - {""})
+    return sorted({ctx.owner(n) for n in nodes} - {""})
 
 
 # --- §2 ------------------------------------------------------------------------------------------
@@ -291,17 +322,21 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     [('a', 'c', 'b'), ('b', 'c')]
     """
     ids = ctx.system.numbered.ids
+    level = [0] * len(ids) if severity is None else severity.tolist()
+    return [Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True)
+            for first, names in _groups(ids, firsts, others)]
+
+
+def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray):
+    """(first node number, the names of its others) for each run of equal ``firsts``, in order.
+
+    >>> list(_groups(["a", "b", "c"], np.array([0, 0, 1]), np.array([2, 1, 2])))
+    [(0, ['c', 'b']), (1, ['c'])]
+    """
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
-    counts = np.diff(np.append(starts, len(firsts))).tolist()
-    first_numbers = firsts[starts]
-    severities = [0] * len(starts) if severity is None else severity[first_numbers].tolist()
-    other_names = list(map(ids.__getitem__, others.tolist()))
-    out, at = [], 0
-    for first, count, level in zip(first_numbers.tolist(), counts, severities):
-        out.append(Finding(pattern, (ids[first], *other_names[at:at + count]), evidence, level,
-                           downstream_of_first=True))
-        at += count
-    return out
+    ends = np.append(starts[1:], len(firsts)).tolist()
+    names = list(map(ids.__getitem__, others.tolist()))
+    return zip(firsts[starts].tolist(), map(names.__getitem__, map(slice, starts.tolist(), ends)))
 
 
 def _read_by_many(f: Finding, system: System) -> str:
@@ -316,14 +351,22 @@ def _read_by_many(f: Finding, system: System) -> str:
 def correction_cascade(ctx: Context) -> list[Finding]:
     """A model trained on another model's output: a correction stacked on a model."""
     out = []
-    for m in ctx.models():
-        upstream = [u for u in ctx.pred[m] if ctx.kinds[u] == "model"]
-        upstream += [w for u in ctx.pred[m] if ctx.kinds[u] == "dataset"
-                     for w in ctx.pred[u] if ctx.kinds[w] == "model" and w != m]
-        for u in dict.fromkeys(upstream):
-            share = (ctx.facts(m).get("input_importance") or {}).get(u)
+    g, facts_of = ctx.system.numbered, list(ctx.system.nodes.values())
+    model, dataset = ctx.is_kind("model"), ctx.is_kind("dataset")
+    # Only a model reading a model, or a dataset (which a model may write), can be one.
+    reads_either = np.zeros(len(facts_of), dtype=bool)
+    reads_either[g.dst[(model | dataset)[g.src] & model[g.dst]]] = True
+    for i in np.flatnonzero(reads_either).tolist():
+        reads = g.reads_of(i)
+        upstream = reads[model[reads]].tolist()
+        for u in reads[dataset[reads]].tolist():
+            writers = g.reads_of(u)
+            upstream += [w for w in writers[model[writers]].tolist() if w != i]
+        m, facts = g.ids[i], facts_of[i]
+        for u in g.names(dict.fromkeys(upstream)):
+            share = (facts.get("input_importance") or {}).get(u)
             weight = f"; {u}'s score carries {share:.1%} of {m}'s reliance on its inputs" if share is not None else ""
-            if not _trained_here(ctx.facts(m)):
+            if not _trained_here(facts):
                 continue  # a judge, or a hosted model nobody here trains, reads the output but learns nothing from it
             out.append(Finding("correction_cascade", [u, m],
                                f"model '{m}' ({ctx.owner(m) or 'no owner'}) is trained on the output of model "
@@ -345,7 +388,7 @@ def _trained_here(facts: dict) -> bool:
 def undeclared_consumer(ctx: Context) -> list[Finding]:
     """A reader of a model's output that the model's owner was never told about."""
     out = []
-    nodes, all_edges, kinds = ctx.system.nodes, ctx.system.edges, ctx.kinds
+    nodes, all_edges = ctx.system.nodes, ctx.system.edges
     # When every read is declared and no node says it is not, only a model's own list of consumers can
     # leave a reader out: the models without one are passed over.
     every_read_declared = (all(e["declared"] for e in all_edges.values())
@@ -354,13 +397,13 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
         listed = nodes[m].get("consumers")
         if listed is None and every_read_declared:
             continue
-        written = [d for d in ctx.succ[m] if kinds[d] == "dataset"]
+        written = [d for d in ctx.readers(m) if ctx.kind(d) == "dataset"]
         for r in ctx.model_readers(m):
             edge = all_edges.get((m, r))
             via = [d for d in written if (d, r) in all_edges]
             edges = [edge] if edge else [all_edges[(d, r)] for d in via]
             declared = any(e["declared"] for e in edges) and nodes[r].get("declared") is not False
-            missing_from_list = listed is not None and r not in listed and kinds[r] == "consumer"
+            missing_from_list = listed is not None and r not in listed and ctx.kind(r) == "consumer"
             if declared and not missing_from_list:
                 continue
             seen = sorted({s for e in edges for s in e["seen_in"]})
@@ -547,7 +590,8 @@ def underutilized_data_dependency(ctx: Context) -> list[Finding]:
         for x, share in (ctx.facts(m).get("input_importance") or {}).items():
             if x in ctx.system.nodes and share < EPSILON:
                 reasons.setdefault(x, []).append(f"it carries only {share:.1%} of {m}'s reliance on its inputs")
-    for n, facts in ctx.system.nodes.items():
+    read_by_nothing = (np.diff(ctx.system.numbered.reader_start) == 0).tolist()
+    for (n, facts), unread in zip(ctx.system.nodes.items(), read_by_nothing):
         if facts["kind"] != "feature":
             continue
         if facts.get("legacy"):
@@ -557,7 +601,7 @@ def underutilized_data_dependency(ctx: Context) -> list[Finding]:
         for other in facts.get("correlated_with", ()):
             if n < other or n not in ctx.facts(other).get("correlated_with", ()):
                 reasons.setdefault(n, []).append(f"it is correlated with '{other}'")
-        if not ctx.succ[n] and facts.get("readers_known") is not False:  # dbt cannot see who reads a table
+        if unread and facts.get("readers_known") is not False:  # dbt cannot see who reads a table
             reasons.setdefault(n, []).append("nothing reads it, yet it is still prepared")
     return [Finding("underutilized_data_dependency", [n], f"feature '{n}' adds little: {'; '.join(r)} "
                     f"(threshold {EPSILON:.0%}). Each such input is one more thing that can break.")
@@ -572,7 +616,7 @@ def static_analysis_gap(ctx: Context) -> list[Finding]:
                            "dependency (practices.dependency_catalogue: false)."))
     by_reader: dict[str, list[str]] = {}
     for (u, v), e in ctx.system.edges.items():
-        if e["observed"] and not e["declared"] and ctx.kinds[u] != "model" and ctx.kinds[v] not in ("dataset",) \
+        if e["observed"] and not e["declared"] and ctx.kind(u) != "model" and ctx.kind(v) != "dataset" \
                 and ctx.facts(v).get("declared") is not False:
             by_reader.setdefault(v, []).append(u)
     for v, ups in by_reader.items():
@@ -634,7 +678,7 @@ def direct_feedback_loop(ctx: Context) -> list[Finding]:
     out = []
     budget = 2_000_000
     for component in ctx.loops:
-        models = [n for n in component if ctx.kinds[n] == "model"]
+        models = [n for n in component if ctx.kind(n) == "model"]
         members = set(component)
         if len(models) * len(component) > budget:
             continue
@@ -657,12 +701,12 @@ def hidden_feedback_loop(ctx: Context) -> list[Finding]:
     """Two or more models influencing each other through the world."""
     out = []
     for component in ctx.loops:
-        models = [n for n in component if ctx.kinds[n] == "model"]
+        models = [n for n in component if ctx.kind(n) == "model"]
         if len(models) < 2:
             continue
         # Exploration keeps a model from narrowing its own data; it does not stop one model moving another's.
         exploring = all(ctx.facts(m).get("exploration") for m in models)
-        movers = [n for n in component if ctx.kinds[n] == "consumer"]
+        movers = [n for n in component if ctx.kind(n) == "consumer"]
         teams = _teams(ctx, models)
         a, b = models[0], models[1]
         example = _between(ctx, a, b, set(component))
@@ -749,14 +793,14 @@ def glue_code(ctx: Context) -> list[Finding]:
 def pipeline_jungle(ctx: Context) -> list[Finding]:
     """Long chains of preparation steps and intermediate files between raw data and models."""
     out = []
-    nodes, kinds = ctx.system.nodes, ctx.kinds
-    if ctx.order is None:  # a cycle: no depths, only the steps a node says it holds
+    nodes = ctx.system.nodes
+    if ctx.system.order_numbers is None:  # a cycle: no depths, only the steps a node says it holds
         depth = {n: facts.get("steps", 0) or 0 for n, facts in nodes.items() if facts["kind"] in PREPARATION}
     else:
         depth = _preparation_depths(ctx)
     for n, steps in depth.items():
         if steps >= JUNGLE_DEPTH:
-            readers = [v for v in ctx.succ[n] if kinds[v] == "model"]
+            readers = [v for v in ctx.readers(n) if ctx.kind(v) == "model"]
             if readers:
                 out.append(Finding("pipeline_jungle", [n] + readers,
                                    f"'{n}' reaches {_names(readers)} only after {steps} "
@@ -910,8 +954,8 @@ def prototype_smell(ctx: Context) -> list[Finding]:
     """Production leaning on a prototype: notebooks, scratch code, experiments."""
     out = []
     for n, facts in ctx.system.nodes.items():
-        if facts.get("environment") in ("notebook", "prototype", "experiment") and ctx.succ[n]:
-            readers = ctx.succ[n]
+        if facts.get("environment") in ("notebook", "prototype", "experiment") and ctx.readers(n):
+            readers = ctx.readers(n)
             out.append(Finding("prototype_smell", [n] + readers,
                                f"'{n}' runs in a {facts['environment']}, yet {_names(readers)} "
                                f"{'relies' if len(readers) == 1 else 'rely'} on it.",
@@ -986,7 +1030,7 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
     code_by_node: dict[str, list[dict]] = {}
     loose = []
     for t in (ctx.system.code or {}).get("thresholds", []):
-        models = [n for n in t["nodes"] if ctx.kinds[n] == "model"]
+        models = [n for n in t["nodes"] if ctx.kind(n) == "model"]
         for n in models:
             code_by_node.setdefault(n, []).append(t)
         if not models:
@@ -1020,13 +1064,22 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
 def monitoring_gap(ctx: Context) -> list[Finding]:
     """Models, and the sources that feed them, that nobody watches in production."""
     out = []
-    for m in ctx.models():
-        if not ctx.facts(m).get("monitoring"):
-            readers = ctx.model_readers(m)
-            out.append(Finding("monitoring_gap", [m],
-                               f"model '{m}' has no monitoring: no prediction-bias check, no action limits"
-                               f"{', although ' + _plural(len(readers), 'reader') + ' (' + _names(readers) + (') act' if len(readers) > 1 else ') acts') + ' on it' if readers else ''}."))
-    feeding = [n for n in ctx.of_kind("source") if ctx.succ[n] and not ctx.facts(n).get("monitoring")]
+    g, facts_of = ctx.system.numbered, list(ctx.system.nodes.values())
+    unwatched = ctx.is_kind("model") & ~np.fromiter((bool(f.get("monitoring")) for f in facts_of), dtype=bool,
+                                                     count=len(facts_of))
+    # Each unwatched model's readers; one that writes a dataset has its readers found through it.
+    through_data = np.bincount(g.read_node[ctx.is_kind("dataset")[g.readers]], minlength=len(facts_of)) > 0
+    read = unwatched[g.read_node] & ~through_data[g.read_node]
+    readers_of = dict(_groups(g.ids, g.read_node[read], g.readers[read]))
+    for i in np.flatnonzero(unwatched).tolist():
+        m = g.ids[i]
+        readers = ctx.model_readers_at(i) if through_data[i] else readers_of.get(i, [])
+        out.append(Finding("monitoring_gap", [m],
+                           f"model '{m}' has no monitoring: no prediction-bias check, no action limits"
+                           f"{', although ' + _plural(len(readers), 'reader') + ' (' + _names(readers) + (') act' if len(readers) > 1 else ') acts') + ' on it' if readers else ''}."))
+    read = (np.diff(g.reader_start) > 0).tolist()
+    feeding = [n for n, facts, is_read in zip(g.ids, facts_of, read)
+               if is_read and facts["kind"] == "source" and not facts.get("monitoring")]
     if feeding:
         out.append(Finding("monitoring_gap", feeding,
                            f"{_plural(len(feeding), 'source')} ({_names(feeding)}) "
