@@ -102,7 +102,31 @@ def test_the_order_puts_every_node_after_what_it_reads_or_finds_the_cycle(seed):
 def test_downstream_counts_all_at_once_are_those_walked_from_each_node(seed):
     system = random_system(seed)
     counts = ranking.downstream_counts(system)
-    assert counts == {n: ranking._count_downstream(system.succ, [n]) for n in system.nodes}
+    assert counts == {n: len(below_by_hand(system, [n])) for n in system.nodes}
+
+
+def below_by_hand(system: System, nodes: list[str]) -> set[str]:
+    """The nodes downstream of ``nodes``, not counting them: a walk, one node at a time."""
+    seen, todo = set(nodes), list(nodes)
+    while todo:
+        for v in system.succ[todo.pop()]:
+            if v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen - set(nodes)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_counts_below_many_nodes_walked_in_c_or_in_python_are_those_walked_by_hand(seed, monkeypatch):
+    system = random_system(seed, acyclic=seed % 2 == 0)
+    rng = random.Random(seed)
+    for size in (1, 2, 5, 20):
+        nodes = rng.sample(list(system.nodes), size)
+        expected = len(below_by_hand(system, nodes))
+        assert ranking.count_downstream(system, nodes) == expected
+        monkeypatch.setattr(ranking, "WALK_IN_C_FROM", 1)
+        assert ranking.count_downstream(system, nodes) == expected
+        monkeypatch.undo()
 
 
 def test_a_system_grown_after_it_was_numbered_is_numbered_again():

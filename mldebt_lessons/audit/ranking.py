@@ -58,22 +58,18 @@ def level_of(score: float) -> str:
     return "low"
 
 
-def reach(system: System, nodes, cache: dict | None = None, succ: dict | None = None) -> int:
-    """How many nodes lie downstream of ``nodes`` (not counting them): the blast radius."""
+def reach(system: System, nodes, cache: dict | None = None) -> int:
+    """How many nodes lie downstream of ``nodes`` (not counting them): the blast radius. ``cache`` keeps
+    the count of each single node walked from."""
     known = system.nodes
     nodes = [n for n in dict.fromkeys(nodes) if n in known]
-    if not nodes:
-        return 0
-    succ = system.succ if succ is None else succ
+    if len(nodes) != 1:
+        return count_downstream(system, nodes) if nodes else 0
     cache = {} if cache is None else cache
-    first = nodes[0]
-    if len(nodes) == 1 or all(n in succ[first] for n in nodes[1:]):
-        # One node, or the others read the first directly (so they lie inside its reach).
-        count = cache.get(first)
-        if count is None:
-            count = cache[first] = _count_downstream(succ, [first])
-        return max(0, count - (len(nodes) - 1))
-    return _count_downstream(succ, nodes)
+    count = cache.get(nodes[0])
+    if count is None:
+        count = cache[nodes[0]] = count_downstream(system, nodes)
+    return count
 
 
 # The sets downstream_counts holds at once may total this many times the nodes and edges (about 1 on
@@ -141,19 +137,48 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     return dict(zip(g.ids, counts))
 
 
-def _count_downstream(succ: dict, nodes: list) -> int:
-    """How many nodes lie downstream of ``nodes``, not counting them: a walk a level at a time, each
-    level's readers gathered, and the nodes not seen before kept, by set operations.
+WALK_IN_C_FROM = 64  # walks from this many nodes or more run in C, over the whole graph
 
-    >>> _count_downstream({"a": ["b", "c"], "b": ["c"], "c": []}, ["a"])
-    2
+
+def count_downstream(system: System, nodes: list[str]) -> int:
+    """How many nodes lie downstream of ``nodes`` (distinct ids of the system), not counting them.
+
+    From a few nodes, a walk a level at a time over node numbers, each level's readers gathered and the
+    nodes not seen before kept, by set operations; from many, SciPy's breadth-first walk, from one more
+    node that leads to them all.
+
+    >>> from mldebt_lessons.audit.system import add_edge, add_node
+    >>> s = System("x")
+    >>> for n in "abc": add_node(s, n, "feature", {})
+    >>> add_edge(s, "a", "b"); add_edge(s, "b", "c"); add_edge(s, "a", "c")
+    >>> count_downstream(s, ["a"]), count_downstream(s, ["b", "a"])
+    (2, 1)
     """
-    start = set(nodes)
-    seen, level = set(start), start
+    g = system.numbered
+    if len(nodes) >= WALK_IN_C_FROM:
+        wanted = set(nodes)
+        return _reached_in_c(g, np.flatnonzero(np.fromiter(map(wanted.__contains__, g.ids), dtype=bool,
+                                                           count=len(g.ids)))) - len(wanted)
+    readers, start = g.reader_lists
+    number = g.number
+    starts = {number[n] for n in nodes}
+    seen, level = set(starts), starts
     while level:
-        level = set(itertools.chain.from_iterable(map(succ.__getitem__, level))) - seen
+        level = set(itertools.chain.from_iterable(readers[start[u]:start[u + 1]] for u in level)) - seen
         seen |= level
-    return len(seen) - len(start)
+    return len(seen) - len(starts)
+
+
+def _reached_in_c(g, starts: np.ndarray) -> int:
+    """How many nodes the node numbers ``starts`` lead to, themselves included (SciPy, in C)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n, edges = len(g.ids), len(g.readers)
+    leads = np.concatenate([g.readers, starts]).astype(np.int32)  # node n leads to every start
+    first_lead = np.append(g.reader_start, edges + len(starts)).astype(np.int32)
+    graph = csr_matrix((np.ones(len(leads), dtype=np.int8), leads, first_lead), shape=(n + 1, n + 1))
+    return len(breadth_first_order(graph, n, directed=True, return_predecessors=False)) - 1
 
 
 def exposure_of(counted: int, owned: int, watched: int) -> float:
@@ -180,7 +205,6 @@ def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tup
 
 def rank(findings: list, system: System) -> list:
     """Score every finding, sort them (highest first) and number them from 1."""
-    succ = system.succ
     counts = downstream_counts(system)
     acyclic = counts is not None  # then a finding's nodes below its first are known and none twice
     cache: dict[str, int] = counts or {}  # with a cycle, filled as reach() walks
@@ -203,7 +227,7 @@ def rank(findings: list, system: System) -> list:
             if f.downstream_of_first and nodes and nodes[0] in cache:
                 reach_ = max(0, cache[nodes[0]] - (len(distinct) - 1))
             else:
-                reach_ = reach(system, nodes, cache, succ)
+                reach_ = reach(system, nodes, cache)
             counted, owned, watched = len(distinct), len(distinct & owned_nodes), len(distinct & watched_nodes)
         facts = (f.severity, reach_, counted, owned, watched)
         score = scored.get(facts)

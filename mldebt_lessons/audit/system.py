@@ -143,6 +143,11 @@ class Numbered:
         return np.repeat(np.arange(len(self.ids)), np.diff(self.reader_start))
 
     @functools.cached_property
+    def reader_lists(self) -> tuple[list[int], list[int]]:
+        """``readers`` and ``reader_start`` as lists, for walks in Python (built when first asked for)."""
+        return self.readers.tolist(), self.reader_start.tolist()
+
+    @functools.cached_property
     def number(self) -> dict[str, int]:
         """Each node's number, by id (built when first asked for: on a million nodes, about 75 MB)."""
         return dict(zip(self.ids, range(len(self.ids))))
