@@ -67,12 +67,14 @@ class Finding:
     # True when every node after the first lies downstream of the first (its readers, the models it
     # feeds), none twice: the finding's reach is then the first node's, which ranking knows without a walk.
     downstream_of_first: bool = False
+    batch: object = field(default=None, repr=False)  # the Batch it was made in, if any
 
-    def __init__(self, pattern: str, nodes, evidence, severity: int = 0, *, downstream_of_first: bool = False):
+    def __init__(self, pattern: str, nodes, evidence, severity: int = 0, *, downstream_of_first: bool = False,
+                 batch=None):
         self.pattern, self.nodes, self._evidence = pattern, tuple(nodes), evidence
         self.severity = severity or PATTERNS[pattern].severity
         self.reach, self.exposure, self.score, self.level, self.rank, self.counts = 0, 1.0, 0.0, "", 0, ()
-        self.downstream_of_first = downstream_of_first
+        self.downstream_of_first, self.batch = downstream_of_first, batch
 
     @property
     def evidence(self) -> str:
@@ -323,8 +325,21 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     """
     ids = ctx.system.numbered.ids
     level = [0] * len(ids) if severity is None else severity.tolist()
-    return [Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True)
-            for first, names in _groups(ids, firsts, others)]
+    batch = Batch(firsts, others, [])
+    batch.findings.extend(Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True,
+                                  batch=batch) for first, names in _groups(ids, firsts, others))
+    return batch.findings
+
+
+@dataclass(eq=False)
+class Batch:
+    """Findings one detector made together, with their node numbers in arrays, for ranking to count
+    them together: finding k's nodes are ``firsts[j]`` and ``others[j]`` for the j where ``firsts`` runs
+    through its k-th distinct value (a first node, then the nodes below it)."""
+
+    firsts: np.ndarray
+    others: np.ndarray
+    findings: list
 
 
 def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray):

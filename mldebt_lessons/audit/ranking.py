@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -92,6 +93,12 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     >>> downstream_counts(s)
     {'a': 3, 'b': 1, 'c': 1, 'd': 0}
     """
+    counts = downstream_counts_by_number(system)
+    return None if counts is None else dict(zip(system.numbered.ids, counts))
+
+
+def downstream_counts_by_number(system: System) -> list[int] | None:
+    """:func:`downstream_counts`, by node number (as in ``system.numbered``)."""
     order = system.order_numbers
     if order is None:
         return None
@@ -134,7 +141,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
             held += len(mine)
             if held > most:
                 return None
-    return dict(zip(g.ids, counts))
+    return counts
 
 
 WALK_IN_C_FROM = 64  # walks from this many nodes or more run in C, over the whole graph
@@ -205,41 +212,84 @@ def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tup
 
 def rank(findings: list, system: System) -> list:
     """Score every finding, sort them (highest first) and number them from 1."""
-    counts = downstream_counts(system)
-    acyclic = counts is not None  # then a finding's nodes below its first are known and none twice
-    cache: dict[str, int] = counts or {}  # with a cycle, filled as reach() walks
-    del counts
-    known = system.nodes.keys()
-    owned_nodes = {n for n, facts in system.nodes.items() if facts.get("owner")}
-    watched_nodes = {n for n, facts in system.nodes.items() if facts.get("monitoring")}
+    facts = _facts(findings, system)
     scored: dict[tuple, tuple] = {}  # (severity, reach, counted, owned, watched) -> what they score
-    for f in findings:
-        nodes = f.nodes
-        if len(nodes) == 1 and nodes[0] in cache:  # the common case, answered without a call
-            reach_, counted = cache[nodes[0]], 1
-            owned, watched = int(nodes[0] in owned_nodes), int(nodes[0] in watched_nodes)
-        elif acyclic and f.downstream_of_first and nodes[0] in cache:
-            counted = len(nodes)
-            reach_ = max(0, cache[nodes[0]] - (counted - 1))
-            owned, watched = sum(map(owned_nodes.__contains__, nodes)), sum(map(watched_nodes.__contains__, nodes))
-        else:
-            distinct = known & set(nodes)
-            if f.downstream_of_first and nodes and nodes[0] in cache:
-                reach_ = max(0, cache[nodes[0]] - (len(distinct) - 1))
-            else:
-                reach_ = reach(system, nodes, cache)
-            counted, owned, watched = len(distinct), len(distinct & owned_nodes), len(distinct & watched_nodes)
-        facts = (f.severity, reach_, counted, owned, watched)
-        score = scored.get(facts)
+    for f, these in zip(findings, facts):
+        score = scored.get(these)
         if score is None:  # many findings share their facts: each sum is worked out once
-            score = scored[facts] = _score(*facts)
-        f.reach = reach_
+            score = scored[these] = _score(*these)
+        f.reach = these[1]
         f.exposure, f.score, f.level, f.counts = score
-    del cache, owned_nodes, watched_nodes, scored  # room for the sort
+    del facts, scored  # room for the sort
     findings[:] = list(map(findings.__getitem__, _rule_order(findings)))
     for i, f in enumerate(findings, 1):
         f.rank = i
     return findings
+
+
+def _facts(findings: list, system: System) -> list[tuple]:
+    """(severity, reach, nodes counted, owned, monitored) of each finding.
+
+    Where the graph has no cycle, the findings a detector made together (a :class:`Batch`) are counted
+    together, in whole arrays over node numbers; the others one by one, those of one node, or whose nodes
+    after the first lie below it (none twice), from the first node's count below it.
+    """
+    g, facts_of = system.numbered, system.nodes.values()
+    owned_by_number = np.fromiter((bool(f.get("owner")) for f in facts_of), dtype=np.int64, count=len(g.ids))
+    watched_by_number = np.fromiter((bool(f.get("monitoring")) for f in facts_of), dtype=np.int64, count=len(g.ids))
+    counts = downstream_counts_by_number(system)
+    out: list = [None] * len(findings)
+    if counts is not None:
+        counts = np.asarray(counts, dtype=np.int64)
+        for batch, places in _whole_batches(findings):
+            for k, row in zip(places, _batch_facts(batch, counts, owned_by_number, watched_by_number)):
+                out[k] = row
+        counts = counts.tolist()
+    owned_list, watched_list = owned_by_number.tolist(), watched_by_number.tolist()
+    del owned_by_number, watched_by_number
+    number = g.number if None in out else {}
+    cache: dict[str, int] = {}  # with a cycle, each node's count as reach() walks from it
+    for k, f in enumerate(findings):
+        if out[k] is not None:
+            continue
+        nodes = f.nodes
+        numbers = list(map(number.get, nodes))
+        if counts is not None and nodes and (len(nodes) == 1 or f.downstream_of_first) and None not in numbers:
+            out[k] = (f.severity, max(0, counts[numbers[0]] - (len(nodes) - 1)), len(nodes),
+                      sum(map(owned_list.__getitem__, numbers)), sum(map(watched_list.__getitem__, numbers)))
+            continue
+        distinct = [n for n in dict.fromkeys(nodes) if n in number]
+        if counts is not None and f.downstream_of_first and distinct and distinct[0] == nodes[0]:
+            reach_ = max(0, counts[number[nodes[0]]] - (len(distinct) - 1))
+        else:
+            reach_ = reach(system, nodes, cache)
+        out[k] = (f.severity, reach_, len(distinct), sum(owned_list[number[n]] for n in distinct),
+                  sum(watched_list[number[n]] for n in distinct))
+    return out
+
+
+def _whole_batches(findings: list):
+    """(batch, the places of its findings in ``findings``) for each batch whose findings are all there,
+    in the batch's order."""
+    places_of: dict[int, tuple] = {}
+    for k, f in enumerate(findings):
+        if f.batch is not None:
+            places_of.setdefault(id(f.batch), (f.batch, []))[1].append(k)
+    for batch, places in places_of.values():
+        if len(places) == len(batch.findings) and all(map(operator.is_, map(findings.__getitem__, places),
+                                                          batch.findings)):
+            yield batch, places
+
+
+def _batch_facts(batch, counts: np.ndarray, owned: np.ndarray, watched: np.ndarray):
+    """(severity, reach, counted, owned, monitored) of each finding of a batch, from its arrays."""
+    starts = np.flatnonzero(np.diff(batch.firsts, prepend=-1))
+    first = batch.firsts[starts]
+    below = np.diff(np.append(starts, len(batch.firsts)))  # nodes after the first
+    severity = [f.severity for f in batch.findings]
+    return zip(severity, np.maximum(0, counts[first] - below).tolist(), (below + 1).tolist(),
+               (owned[first] + np.add.reduceat(owned[batch.others], starts)).tolist(),
+               (watched[first] + np.add.reduceat(watched[batch.others], starts)).tolist())
 
 
 def _score(severity: int, reach_: int, counted: int, owned: int, watched: int) -> tuple:
