@@ -171,6 +171,11 @@ class Context:
     def models(self) -> list[str]:
         return self.of_kind("model")
 
+    @functools.cached_property
+    def model_facts(self) -> list[tuple[str, dict]]:
+        """(id, facts) of each model, in order."""
+        return [(n, facts) for n, facts in self.system.nodes.items() if facts["kind"] == "model"]
+
     def model_readers(self, n: str) -> list[str]:
         """Everything that reads a model's output, directly or through a dataset it writes."""
         g = self.system.numbered
@@ -601,8 +606,8 @@ def _models_fed_one_by_one(ctx: Context, inputs: np.ndarray) -> tuple[np.ndarray
 def underutilized_data_dependency(ctx: Context) -> list[Finding]:
     """Inputs that add little value but add fragility: legacy, epsilon, correlated, unread."""
     reasons: dict[str, list[str]] = {}
-    for m in ctx.models():
-        for x, share in (ctx.facts(m).get("input_importance") or {}).items():
+    for m, facts in ctx.model_facts:
+        for x, share in (facts.get("input_importance") or {}).items():
             if x in ctx.system.nodes and share < EPSILON:
                 reasons.setdefault(x, []).append(f"it carries only {share:.1%} of {m}'s reliance on its inputs")
     read_by_nothing = (np.diff(ctx.system.numbered.reader_start) == 0).tolist()
@@ -926,7 +931,7 @@ def dead_experimental_codepath(ctx: Context) -> list[Finding]:
 
 def abstraction_debt(ctx: Context) -> list[Finding]:
     """No common abstraction for the models: each is trained and served its own way."""
-    frameworks = sorted({str(ctx.facts(m).get("framework")) for m in ctx.models() if ctx.facts(m).get("framework")})
+    frameworks = sorted({str(facts.get("framework")) for _, facts in ctx.model_facts if facts.get("framework")})
     common = ctx.system.practices.get("common_model_interface")
     if common is False or (common is None and len(frameworks) >= 3):
         why = (f"the models are built on {_plural(len(frameworks), 'framework')} ({_names(frameworks)})"
@@ -938,9 +943,9 @@ def abstraction_debt(ctx: Context) -> list[Finding]:
 
 def plain_old_data_smell(ctx: Context) -> list[Finding]:
     """Numbers that do not say what they mean: thresholds with no scale, numeric features with no unit."""
-    bare = [m for m in ctx.models() if ctx.facts(m).get("threshold") and not ctx.facts(m)["threshold"].get("scale")]
-    unitless = [n for n in ctx.of_kind("feature")
-                if ctx.facts(n).get("type") == "numeric" and not ctx.facts(n).get("unit")]
+    bare = [m for m, facts in ctx.model_facts if facts.get("threshold") and not facts["threshold"].get("scale")]
+    unitless = [n for n, facts in ctx.system.nodes.items()
+                if facts["kind"] == "feature" and facts.get("type") == "numeric" and not facts.get("unit")]
     parts = []
     if bare:
         values = ", ".join(f"{m} {ctx.facts(m)['threshold']['value']:g}" for m in bare[:4])
@@ -1050,8 +1055,8 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
             code_by_node.setdefault(n, []).append(t)
         if not models:
             loose.append(t)
-    for m in ctx.models():
-        threshold = ctx.facts(m).get("threshold")
+    for m, facts in ctx.model_facts:
+        threshold = facts.get("threshold")
         seen = code_by_node.get(m, [])
         hand = threshold is not None and threshold.get("set_by", "hand") in ("hand", "default")
         if not hand and not seen:
@@ -1063,7 +1068,7 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
                          f"{'' if 'set_by' in threshold else ' (the manifest does not say how it was set)'}")
         if seen:
             parts.append("hard-coded at " + _places(seen, "how"))
-        retrain = ctx.facts(m).get("retraining")
+        retrain = facts.get("retraining")
         stale = ("it is retrained " + retrain + ", and each retraining shifts the scores under it"
                  if retrain in ("scheduled", "continuous") else "each retraining shifts the scores under it")
         out.append(Finding("fixed_threshold", [m], "; ".join(parts) + f": {stale}, so the share of 'yes' "
@@ -1141,8 +1146,7 @@ def _untested_words(f: Finding, system: System) -> str:
 def reproducibility_debt(ctx: Context) -> list[Finding]:
     """Models whose training cannot be repeated."""
     out = []
-    for m in ctx.models():
-        facts = ctx.facts(m)
+    for m, facts in ctx.model_facts:
         problems = []
         if facts.get("seeded") is False:
             problems.append("its random seeds are not fixed")
@@ -1156,8 +1160,8 @@ def reproducibility_debt(ctx: Context) -> list[Finding]:
 
 def process_management_debt(ctx: Context) -> list[Finding]:
     """Many models, each needing manual steps."""
-    manual = [m for m in ctx.models() if ctx.facts(m).get("retraining") == "manual"
-              or ctx.facts(m).get("deployment") == "manual"]
+    manual = [m for m, facts in ctx.model_facts if facts.get("retraining") == "manual"
+              or facts.get("deployment") == "manual"]
     if not manual:
         return []
     verb = "is" if len(manual) == 1 else "are"
