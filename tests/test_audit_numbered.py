@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mldebt_lessons.audit import detectors, ranking
+from mldebt_lessons.audit import system as system_module
 from mldebt_lessons.audit.detectors import Context
 from mldebt_lessons.audit.patterns import PATTERNS
 from mldebt_lessons.audit.system import System, add_edge, add_node, topological_numbers
@@ -87,22 +88,39 @@ def test_preparation_depths_a_step_at_a_time_are_those_walked_node_by_node(seed,
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_order_puts_every_node_after_what_it_reads_or_finds_the_cycle(seed):
+@pytest.mark.parametrize("levels", [system_module.MAX_LEVELS, 1])  # by levels, or node by node
+def test_the_order_puts_every_node_after_what_it_reads_or_finds_the_cycle(seed, levels, monkeypatch):
+    monkeypatch.setattr(system_module, "MAX_LEVELS", levels)
     system = random_system(seed, acyclic=seed % 2 == 0)
-    order = topological_numbers(system.numbered)
     has_cycle = any(len(c) > 1 for c in detectors.strongly_connected(system.succ))
-    assert (order is None) == has_cycle
-    if order is not None:
-        place = {node: i for i, node in enumerate(order)}
-        assert sorted(order) == list(range(len(system.nodes)))
-        assert all(place[u] < place[v] for u, v in zip(system.numbered.src.tolist(), system.numbered.dst.tolist()))
+    for order in (system.order_numbers, topological_numbers(system.numbered)):
+        assert (order is None) == has_cycle
+        if order is not None:
+            place = {node: i for i, node in enumerate(order)}
+            assert sorted(order) == list(range(len(system.nodes)))
+            assert all(place[u] < place[v] for u, v in zip(system.numbered.src.tolist(), system.numbered.dst.tolist()))
+    if system.levels is not None:
+        assert not has_cycle and len(system.levels) <= levels
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_downstream_counts_all_at_once_are_those_walked_from_each_node(seed):
+@pytest.mark.parametrize("levels", [system_module.MAX_LEVELS, 1])  # by levels, or node by node
+def test_downstream_counts_all_at_once_are_those_walked_from_each_node(seed, levels, monkeypatch):
+    monkeypatch.setattr(system_module, "MAX_LEVELS", levels)
     system = random_system(seed)
     counts = ranking.downstream_counts(system)
     assert counts == {n: len(below_by_hand(system, [n])) for n in system.nodes}
+
+
+def test_downstream_counts_by_level_count_a_node_met_along_many_paths_once():
+    system = System("ladder")  # 10 rungs of two nodes, each reading both nodes of the rung above: 512 paths
+    for rung in range(11):
+        for side in "ab":
+            add_node(system, f"{side}{rung}", "feature", {})
+            for above in "ab" if rung else "":
+                add_edge(system, f"{above}{rung - 1}", f"{side}{rung}")
+    assert system.levels is not None
+    assert ranking.downstream_counts(system)["a0"] == 20
 
 
 def below_by_hand(system: System, nodes: list[str]) -> set[str]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .patterns import PATTERNS
-from .system import ALL_KINDS, System, nodes_on_cycles
+from .system import ALL_KINDS, System, nodes_on_cycles, ranges
 
 EPSILON = 0.05  # an input below this share of a model's reliance adds little value
 # Glue code grows in severity with its lines and with how small the ML share is (no all-or-nothing gate):
@@ -544,8 +544,7 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tu
         if wide.sum() > most:
             return _models_fed_one_by_one(ctx, inputs)
         walk = np.repeat(walk, wide)
-        first = np.repeat(start[at] - np.concatenate(([0], np.cumsum(wide)[:-1])), wide)
-        v = g.readers[first + np.arange(len(first))]
+        v = g.readers[ranges(start[at], start[at + 1])]
         key = walk * n + v
         once = _first_of_each(key)  # the first time each walk meets a node in this step, in the order met
         walk, v, key = walk[once], v[once], key[once]

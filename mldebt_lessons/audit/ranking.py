@@ -98,7 +98,10 @@ def downstream_counts(system: System) -> dict[str, int] | None:
 
 
 def downstream_counts_by_number(system: System) -> list[int] | None:
-    """:func:`downstream_counts`, by node number (as in ``system.numbered``)."""
+    """:func:`downstream_counts`, by node number (as in ``system.numbered``): a level at a time when the
+    graph has few levels, otherwise node by node."""
+    if system.levels is not None:
+        return _counts_by_level(system.numbered, system.levels)
     order = system.order_numbers
     if order is None:
         return None
@@ -142,6 +145,32 @@ def downstream_counts_by_number(system: System) -> list[int] | None:
             if held > most:
                 return None
     return counts
+
+
+def _counts_by_level(g, levels: list[np.ndarray]) -> list[int] | None:
+    """How many nodes lie downstream of each node, by number, a level at a time from the bottom: the
+    rows of one level of the graph's matrix of reads, times the matrix of what lies below each lower
+    node, plus themselves (sparse products in C). None if what lies below passes
+    :data:`HELD_PER_NODE_AND_EDGE` times the nodes and edges.
+    """
+    from scipy.sparse import csr_matrix
+
+    n = len(g.ids)
+    # Boolean matrices: a sum is "or", so a node met along many paths is one node, and nothing overflows.
+    read_by = csr_matrix((np.ones(len(g.readers), dtype=bool), g.readers, g.reader_start), shape=(n, n))
+    below = csr_matrix((n, n), dtype=bool)  # row i: the nodes downstream of node i (its level placed)
+    counts = np.zeros(n, dtype=np.int64)
+    most = HELD_PER_NODE_AND_EDGE * (n + len(g.src))
+    for level in levels[1:]:  # level 0: nothing reads them
+        readers = read_by[level]
+        mine = readers + readers @ below
+        counts[level] = np.diff(mine.indptr)
+        place = csr_matrix((np.ones(len(level), dtype=bool), (level, np.arange(len(level)))),
+                           shape=(n, len(level)))
+        below = below + place @ mine
+        if below.nnz > most:
+            return None
+    return counts.tolist()
 
 
 WALK_IN_C_FROM = 64  # walks from this many nodes or more run in C, over the whole graph

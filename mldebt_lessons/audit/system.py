@@ -86,9 +86,17 @@ class System:
         return self._from_graph("pred", Numbered.pred_lists)
 
     @property
+    def levels(self) -> list[np.ndarray] | None:
+        """The node numbers of :attr:`numbered` by their height (see :func:`heights`), or None if the reads
+        have a cycle or more than :data:`MAX_LEVELS` levels."""
+        return self._from_graph("levels", heights)
+
+    @property
     def order_numbers(self) -> list[int] | None:
-        """The node numbers of :attr:`numbered` in data-flow order, or None if the reads have a cycle."""
-        return self._from_graph("order", topological_numbers)
+        """The node numbers of :attr:`numbered` in data-flow order, or None if the reads have a cycle:
+        the levels from the highest down, or a walk node by node when there are too many levels."""
+        return self._from_graph("order", lambda g: topological_numbers(g) if self.levels is None
+                                else np.concatenate(self.levels[::-1]).tolist())
 
     @property
     def order(self) -> list[str] | None:
@@ -190,12 +198,54 @@ def _lists_of_names(ids: list[str], grouped: np.ndarray, starts: np.ndarray) -> 
     return dict(zip(ids, map(names.__getitem__, map(slice, bounds[:-1], bounds[1:]))))
 
 
+MAX_LEVELS = 64  # more levels than this (a long chain) are walked node by node, in Python
+
+
+def heights(g: Numbered) -> list[np.ndarray] | None:
+    """The nodes in levels by height: level 0 holds the nodes nothing reads, level h those whose
+    readers' highest level is h - 1 (so every node sits above what reads it). None if the reads have a
+    cycle, or more than :data:`MAX_LEVELS` levels.
+
+    Each level is peeled off the graph in whole arrays: the nodes whose readers all sit in lower levels.
+
+    >>> s = System("x")
+    >>> for n in "abcd": add_node(s, n, "feature", {})
+    >>> for u, v in ["ab", "ac", "bd", "cd"]: add_edge(s, u, v)
+    >>> [level.tolist() for level in heights(s.numbered)]
+    [[3], [1, 2], [0]]
+    """
+    unplaced_readers = np.diff(g.reader_start)
+    level = np.flatnonzero(unplaced_readers == 0)
+    levels, placed = [], 0
+    while len(level):
+        if len(levels) == MAX_LEVELS:
+            return None
+        levels.append(level)
+        placed += len(level)
+        reads = g.reads[ranges(g.read_start[level], g.read_start[level + 1])]
+        np.subtract.at(unplaced_readers, reads, 1)
+        ready = np.zeros(len(g.ids), dtype=bool)
+        ready[reads[unplaced_readers[reads] == 0]] = True
+        level = np.flatnonzero(ready)
+    return levels if placed == len(g.ids) else None  # the nodes left lie on or above a cycle
+
+
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The numbers from each start to its end (not included), one range after another.
+
+    >>> ranges(np.array([2, 7]), np.array([4, 9])).tolist()
+    [2, 3, 7, 8]
+    """
+    wide = ends - starts
+    return np.repeat(starts - np.concatenate(([0], np.cumsum(wide)[:-1])), wide) + np.arange(int(wide.sum()))
+
+
 def topological_numbers(g: Numbered) -> list[int] | None:
     """Node numbers in an order where every node comes after what it reads; None if there is a cycle.
 
     A depth-first walk from each node that reads nothing, in the order the nodes were added: walked
     backwards, the order finishes each node's readers just before the node, which keeps what
-    :func:`~mldebt_lessons.audit.ranking.downstream_counts` holds small.
+    :func:`~mldebt_lessons.audit.ranking.downstream_counts` holds small when it walks node by node.
 
     >>> s = System("x")
     >>> for n in "abcd": add_node(s, n, "feature", {})
