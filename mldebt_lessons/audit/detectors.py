@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .patterns import PATTERNS
-from .system import ALL_KINDS, System, nodes_on_cycles, ranges
+from .system import ALL_KINDS, System, fact_column, is_exactly, nodes_on_cycles, ranges, truthy
 
 EPSILON = 0.05  # an input below this share of a model's reliance adds little value
 # Glue code grows in severity with its lines and with how small the ML share is (no all-or-nothing gate):
@@ -145,15 +146,23 @@ class Context:
     def _kind_numbers(self) -> np.ndarray:
         """Each node's kind, by node number (as in ``system.numbered``): its place in ALL_KINDS, or -1."""
         number = {k: i for i, k in enumerate(ALL_KINDS)}
-        return np.fromiter((number.get(facts["kind"], -1) for facts in self.system.nodes.values()), dtype=np.int8,
-                           count=len(self.system.nodes))
+        kinds = list(map(operator.itemgetter("kind"), self.system.nodes.values()))
+        return np.fromiter(map(number.get, kinds, itertools.repeat(-1)), dtype=np.int8, count=len(kinds))
 
     @functools.cached_property
     def owner_numbers(self) -> np.ndarray:
         """Each node's owner, by node number, as a number: 0 for none, the same number for the same owner."""
-        number = {"": 0}
-        return np.fromiter((number.setdefault(facts.get("owner") or "", len(number)) for facts in
-                            self.system.nodes.values()), dtype=np.int64, count=len(self.system.nodes))
+        owners = [owner or "" for owner in self.column("owner")]
+        number = {owner: k for k, owner in enumerate(dict.fromkeys(owners), 1)}
+        number[""] = 0  # no owner
+        return np.fromiter(map(number.__getitem__, owners), dtype=np.int64, count=len(owners))
+
+    def column(self, fact: str) -> list:
+        """Each node's value of one fact (None where it has none), by node number (computed once)."""
+        column = self.cache.get(("column", fact))
+        if column is None:
+            column = self.cache["column", fact] = fact_column(self.system, fact)
+        return column
 
     def is_kind(self, *kinds: str) -> np.ndarray:
         """A mask over the node numbers: the nodes of these kinds (computed once for each set of kinds)."""
@@ -294,8 +303,7 @@ def _teams(ctx: Context, nodes) -> list[str]:
 def entanglement(ctx: Context) -> list[Finding]:
     """An input read by two or more models: change it and every one of them changes (CACE)."""
     g, nodes = ctx.system.numbered, ctx.system.nodes
-    embedding = np.fromiter((facts.get("type") == "embedding" for facts in nodes.values()), dtype=bool,
-                            count=len(nodes))
+    embedding = truthy(list(map(operator.eq, ctx.column("type"), itertools.repeat("embedding"))))
     model, consumer = ctx.is_kind("model"), ctx.is_kind("consumer")
     # Readers of an input: the models; of an embedding, everything but consumers.
     read, reader = g.read_node, g.readers
@@ -448,12 +456,11 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     input's readers: the models it feeds directly or through unpinned features, owned by another known
     team (or by anyone, when the input has no owner and says it is not pinned).
     """
-    g, nodes = ctx.system.numbered, ctx.system.nodes
+    g = ctx.system.numbered
     n = len(g.ids)
-    pinned = [facts.get("pinned") for facts in nodes.values()]
-    pinned_true = np.fromiter((p is True for p in pinned), dtype=bool, count=n)
-    said_unpinned = np.fromiter((p is False for p in pinned), dtype=bool, count=n)
-    hosted = np.fromiter((bool(facts.get("hosted")) for facts in nodes.values()), dtype=bool, count=n)
+    pinned = ctx.column("pinned")
+    pinned_true, said_unpinned = is_exactly(pinned, True), is_exactly(pinned, False)
+    hosted = truthy(ctx.column("hosted"))
     model, owner = ctx.is_kind("model"), ctx.owner_numbers
     candidate = ~ctx.is_kind("consumer") & ~pinned_true
     # A model's readers, straight from the graph.
@@ -1084,8 +1091,7 @@ def monitoring_gap(ctx: Context) -> list[Finding]:
     """Models, and the sources that feed them, that nobody watches in production."""
     out = []
     g, facts_of = ctx.system.numbered, list(ctx.system.nodes.values())
-    unwatched = ctx.is_kind("model") & ~np.fromiter((bool(f.get("monitoring")) for f in facts_of), dtype=bool,
-                                                     count=len(facts_of))
+    unwatched = ctx.is_kind("model") & ~truthy(ctx.column("monitoring"))
     # Each unwatched model's readers; one that writes a dataset has its readers found through it.
     through_data = np.bincount(g.read_node[ctx.is_kind("dataset")[g.readers]], minlength=len(facts_of)) > 0
     read = unwatched[g.read_node] & ~through_data[g.read_node]
@@ -1111,7 +1117,7 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
     """Data that feeds models with no tests on it: each untested source or dataset that something reads,
     with the untested features it feeds; and each untested feature whose inputs all have tests."""
     g, nodes = ctx.system.numbered, ctx.system.nodes
-    tested = np.fromiter((bool(facts.get("tests")) for facts in nodes.values()), dtype=bool, count=len(nodes))
+    tested = truthy(ctx.column("tests"))
     feature, read, reader = ctx.is_kind("feature"), g.read_node, g.readers
     read_by_something = np.diff(g.reader_start) > 0
     out, words, ids = [], (_untested_words, ctx.system), g.ids

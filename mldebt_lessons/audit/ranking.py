@@ -38,7 +38,7 @@ import operator
 
 import numpy as np
 
-from .system import System
+from .system import System, fact_column, truthy
 
 LEVELS = ("low", "medium", "high", "critical")
 LEVEL_FLOORS = {"critical": 24.0, "high": 12.0, "medium": 6.0, "low": 0.0}
@@ -263,9 +263,9 @@ def _facts(findings: list, system: System) -> list[tuple]:
     together, in whole arrays over node numbers; the others one by one, those of one node, or whose nodes
     after the first lie below it (none twice), from the first node's count below it.
     """
-    g, facts_of = system.numbered, system.nodes.values()
-    owned_by_number = np.fromiter((bool(f.get("owner")) for f in facts_of), dtype=np.int64, count=len(g.ids))
-    watched_by_number = np.fromiter((bool(f.get("monitoring")) for f in facts_of), dtype=np.int64, count=len(g.ids))
+    g = system.numbered
+    owned_by_number = truthy(fact_column(system, "owner")).astype(np.int64)
+    watched_by_number = truthy(fact_column(system, "monitoring")).astype(np.int64)
     counts = downstream_counts_by_number(system)
     out: list = [None] * len(findings)
     if counts is not None:
@@ -359,14 +359,11 @@ def _rule_order(findings: list) -> list[int]:
     ranked = sorted(group_of, key=lambda g: (-round(g[0] * 10), -g[1], g[2]))
     group_rank = np.empty(len(ranked), dtype=np.int64)
     group_rank[[group_of[g] for g in ranked]] = np.arange(len(ranked))
-    named = np.array([n is not None for n in firsts], dtype=bool)
-    place = np.zeros(len(findings), dtype=np.int64)  # 0: no nodes, which sorts first
-    if named.any():
-        names = np.empty(int(named.sum()), dtype=object)
-        names[:] = [n for n in firsts if n is not None]
-        _, where = np.unique(names, return_inverse=True)  # sorted as Python sorts text
-        place[named] = where.reshape(-1) + 1
-    del firsts
+    # Each distinct first node's place among them in Python's order of text (1, 2 ...; 0: no nodes, first).
+    place_of = {name: k for k, name in enumerate(sorted(set(firsts) - {None}), 1)}
+    place_of[None] = 0
+    place = np.fromiter(map(place_of.__getitem__, firsts), dtype=np.int64, count=len(firsts))
+    del firsts, place_of
     keys = group_rank[np.asarray(groups, dtype=np.int64)] * (int(place.max(initial=0)) + 1) + place
     places = np.argsort(keys, kind="stable")
     order = places.tolist()
