@@ -277,7 +277,9 @@ def _ids_refs_and_flow_are_fine(data: dict) -> bool:
         if field in SINGLE_REFS:
             lists = [(entry[field],) if field in entry else () for entry in entries]
         else:
-            lists = [entry.get(field) or () for entry in entries]
+            lists = list(map(operator.methodcaller("get", field, ()), entries))  # no Python call per entry
+            if None in lists:
+                lists = [names or () for names in lists]
         named = list(map(number.get, itertools.chain.from_iterable(lists), itertools.repeat(-1)))
         if -1 in named:
             return False  # a name that is no node's

@@ -79,12 +79,14 @@ HELD_PER_NODE_AND_EDGE = 4
 
 
 def downstream_counts(system: System) -> dict[str, int] | None:
-    """How many nodes lie downstream of each node, all at once; None if the reads have a cycle, or if the
-    sets it would hold grow past :data:`HELD_PER_NODE_AND_EDGE` times the nodes and edges.
+    """How many nodes lie downstream of each node, all at once; None if the reads have a cycle, or if
+    what it would hold grows past :data:`HELD_PER_NODE_AND_EDGE` times the nodes and edges.
 
-    Walks the nodes against the flow of data, each node's set of downstream nodes (by number) made from
-    its readers' sets (set unions run in C: one pass, instead of one walk per node). A set is dropped as
-    soon as the last node upstream of it has used it, and handed on without a copy to that last one.
+    On a graph of a few levels (see :func:`~mldebt_lessons.audit.system.heights`), a level at a time
+    from the bottom, in sparse matrices (:func:`_counts_by_level`). On a deeper one, node by node
+    against the flow of data, each node's set of downstream nodes made from its readers' sets (set unions
+    run in C: one pass, instead of one walk per node); a set is dropped as soon as the last node upstream
+    of it has used it, and handed on without a copy to that last one.
 
     >>> from mldebt_lessons.audit.system import add_edge, add_node
     >>> s = System("x")
@@ -98,8 +100,7 @@ def downstream_counts(system: System) -> dict[str, int] | None:
 
 
 def downstream_counts_by_number(system: System) -> list[int] | None:
-    """:func:`downstream_counts`, by node number (as in ``system.numbered``): a level at a time when the
-    graph has few levels, otherwise node by node."""
+    """:func:`downstream_counts`, by node number (as in ``system.numbered``)."""
     if system.levels is not None:
         return _counts_by_level(system.numbered, system.levels)
     order = system.order_numbers
