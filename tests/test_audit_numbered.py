@@ -275,3 +275,11 @@ def test_cascades_and_unwatched_models_are_those_found_node_by_node(seed):
         readers = model_readers_by_hand(ctx, f.nodes[0])
         assert ctx.model_readers(f.nodes[0]) == readers
         assert (f"({readers[0]}" in f.evidence) if readers else ("acts on it" not in f.evidence)
+
+
+def test_a_system_with_no_nodes_or_no_edges_has_an_order_and_counts():
+    empty = System("empty")
+    assert empty.order == [] and ranking.downstream_counts(empty) == {}
+    lone = System("lone")
+    add_node(lone, "a", "source", {})
+    assert lone.order == ["a"] and ranking.downstream_counts(lone) == {"a": 0}

@@ -97,7 +97,7 @@ class System:
         """The node numbers of :attr:`numbered` in data-flow order, or None if the reads have a cycle:
         the levels from the highest down, or a walk node by node when there are too many levels."""
         return self._from_graph("order", lambda g: topological_numbers(g) if self.levels is None
-                                else np.concatenate(self.levels[::-1]).tolist())
+                                else [i for level in reversed(self.levels) for i in level.tolist()])
 
     @property
     def order(self) -> list[str] | None:
