@@ -283,3 +283,18 @@ def test_a_system_with_no_nodes_or_no_edges_has_an_order_and_counts():
     lone = System("lone")
     add_node(lone, "a", "source", {})
     assert lone.order == ["a"] and ranking.downstream_counts(lone) == {"a": 0}
+
+
+@pytest.mark.parametrize("seed", SEEDS[:20])
+def test_findings_ranked_in_batches_score_as_those_ranked_one_by_one(seed):
+    system = with_tests_and_embeddings(seed)
+    ranked = ranking.rank(detectors.detect(system), system)
+    assert any(f.batch is not None for f in ranked) or not ranked
+    alone = detectors.detect(system)
+    for f in alone:
+        f.batch = None
+    part = detectors.detect(system)[::2]  # half of each batch: its findings are counted one by one
+    for found in (ranking.rank(alone, system), ranking.rank(part, system)):
+        scores = {(f.pattern, f.nodes): (f.reach, f.score, f.counts) for f in ranked}
+        assert all(scores[f.pattern, f.nodes] == (f.reach, f.score, f.counts) for f in found)
+    assert [(f.pattern, f.nodes) for f in ranking.rank(alone, system)] == [(f.pattern, f.nodes) for f in ranked]

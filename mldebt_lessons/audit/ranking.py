@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 
 import numpy as np
 
@@ -242,23 +241,22 @@ def exposure(system: System, nodes, owned_nodes=None, watched_nodes=None) -> tup
 
 def rank(findings: list, system: System) -> list:
     """Score every finding, sort them (highest first) and number them from 1."""
-    facts = _facts(findings, system)
     scored: dict[tuple, tuple] = {}  # (severity, reach, counted, owned, watched) -> what they score
-    for f, these in zip(findings, facts):
+    for f, these in _facts(findings, system):
         score = scored.get(these)
         if score is None:  # many findings share their facts: each sum is worked out once
             score = scored[these] = _score(*these)
         f.reach = these[1]
         f.exposure, f.score, f.level, f.counts = score
-    del facts, scored  # room for the sort
+    del scored  # room for the sort
     findings[:] = list(map(findings.__getitem__, _rule_order(findings)))
     for i, f in enumerate(findings, 1):
         f.rank = i
     return findings
 
 
-def _facts(findings: list, system: System) -> list[tuple]:
-    """(severity, reach, nodes counted, owned, monitored) of each finding.
+def _facts(findings: list, system: System):
+    """(finding, its (severity, reach, nodes counted, owned, monitored)) for each finding, as worked out.
 
     Where the graph has no cycle, the findings a detector made together (a :class:`Batch`) are counted
     together, in whole arrays over node numbers; the others one by one, those of one node, or whose nodes
@@ -268,24 +266,25 @@ def _facts(findings: list, system: System) -> list[tuple]:
     owned_by_number = truthy(fact_column(system, "owner")).astype(np.int64)
     watched_by_number = truthy(fact_column(system, "monitoring")).astype(np.int64)
     counts = downstream_counts_by_number(system)
-    out: list = [None] * len(findings)
+    counted: set[int] = set()  # the batches counted together
     if counts is not None:
         counts = np.asarray(counts, dtype=np.int64)
-        for batch, places in _whole_batches(findings):
-            for k, row in zip(places, _batch_facts(batch, counts, owned_by_number, watched_by_number)):
-                out[k] = row
+        for batch in _whole_batches(findings):
+            counted.add(id(batch))
+            yield from zip(batch.findings, _batch_facts(batch, counts, owned_by_number, watched_by_number))
         counts = counts.tolist()
+    rest = [f for f in findings if f.batch is None or id(f.batch) not in counted]
+    if not rest:
+        return
     owned_list, watched_list = owned_by_number.tolist(), watched_by_number.tolist()
     del owned_by_number, watched_by_number
-    number = g.number if None in out else {}
+    number = g.number
     cache: dict[str, int] = {}  # with a cycle, each node's count as reach() walks from it
-    for k, f in enumerate(findings):
-        if out[k] is not None:
-            continue
+    for f in rest:
         nodes = f.nodes
         numbers = list(map(number.get, nodes))
         if counts is not None and nodes and (len(nodes) == 1 or f.downstream_of_first) and None not in numbers:
-            out[k] = (f.severity, max(0, counts[numbers[0]] - (len(nodes) - 1)), len(nodes),
+            yield f, (f.severity, max(0, counts[numbers[0]] - (len(nodes) - 1)), len(nodes),
                       sum(map(owned_list.__getitem__, numbers)), sum(map(watched_list.__getitem__, numbers)))
             continue
         distinct = [n for n in dict.fromkeys(nodes) if n in number]
@@ -293,22 +292,21 @@ def _facts(findings: list, system: System) -> list[tuple]:
             reach_ = max(0, counts[number[nodes[0]]] - (len(distinct) - 1))
         else:
             reach_ = reach(system, nodes, cache)
-        out[k] = (f.severity, reach_, len(distinct), sum(owned_list[number[n]] for n in distinct),
+        yield f, (f.severity, reach_, len(distinct), sum(owned_list[number[n]] for n in distinct),
                   sum(watched_list[number[n]] for n in distinct))
-    return out
 
 
 def _whole_batches(findings: list):
-    """(batch, the places of its findings in ``findings``) for each batch whose findings are all there,
-    in the batch's order."""
-    places_of: dict[int, tuple] = {}
-    for k, f in enumerate(findings):
+    """The batches whose findings are all in ``findings``, once each."""
+    for f in findings:
+        f.rank = -1  # marks the findings being ranked (each gets its place at the end)
+    held: dict[int, list] = {}  # batch id -> [the batch, how many of its findings are here]
+    for f in findings:
         if f.batch is not None:
-            places_of.setdefault(id(f.batch), (f.batch, []))[1].append(k)
-    for batch, places in places_of.values():
-        if len(places) == len(batch.findings) and all(map(operator.is_, map(findings.__getitem__, places),
-                                                          batch.findings)):
-            yield batch, places
+            held.setdefault(id(f.batch), [f.batch, 0])[1] += 1
+    for batch, count in held.values():
+        if count == len(batch.findings) and all(f.rank == -1 for f in batch.findings):
+            yield batch
 
 
 def _batch_facts(batch, counts: np.ndarray, owned: np.ndarray, watched: np.ndarray):
