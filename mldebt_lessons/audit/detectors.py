@@ -157,6 +157,18 @@ class Context:
         number[""] = 0  # no owner
         return np.fromiter(map(number.__getitem__, owners), dtype=np.int64, count=len(owners))
 
+    @functools.cached_property
+    def facts_by_number(self) -> list[dict]:
+        """Each node's facts, by node number."""
+        return list(self.system.nodes.values())
+
+    def numbers_with(self, *facts: str) -> list[int]:
+        """The numbers of the nodes that state any of these facts (other than None), in order."""
+        stated = np.zeros(len(self.system.nodes), dtype=bool)
+        for fact in facts:
+            stated |= ~is_exactly(self.column(fact), None)
+        return np.flatnonzero(stated).tolist()
+
     def column(self, fact: str) -> list:
         """Each node's value of one fact (None where it has none), by node number (computed once)."""
         column = self.cache.get(("column", fact))
@@ -251,10 +263,11 @@ class Context:
     def loop_edges(self) -> list[tuple[str, str]]:
         """The influence and label edges: how decisions come back as data."""
         out = []
-        for n, facts in self.system.nodes.items():
-            if "influences" in facts or "labels_from" in facts:
-                out += [(n, t) for t in facts.get("influences", ())]
-                out += [(o, n) for o in facts.get("labels_from", ())]
+        influences, labels_from = self.column("influences"), self.column("labels_from")
+        for i in self.numbers_with("influences", "labels_from"):
+            n = self.system.numbered.ids[i]
+            out += [(n, t) for t in influences[i] or ()]
+            out += [(o, n) for o in labels_from[i] or ()]
         return out
 
     @functools.cached_property
@@ -382,7 +395,7 @@ def _read_by_many(f: Finding, system: System) -> str:
 def correction_cascade(ctx: Context) -> list[Finding]:
     """A model trained on another model's output: a correction stacked on a model."""
     out = []
-    g, facts_of = ctx.system.numbered, list(ctx.system.nodes.values())
+    g, facts_of = ctx.system.numbered, ctx.facts_by_number
     model, dataset = ctx.is_kind("model"), ctx.is_kind("dataset")
     # Only a model reading a model, or a dataset (which a model may write), can be one.
     reads_either = np.zeros(len(facts_of), dtype=bool)
@@ -422,8 +435,8 @@ def undeclared_consumer(ctx: Context) -> list[Finding]:
     nodes, all_edges = ctx.system.nodes, ctx.system.edges
     # When every read is declared and no node says it is not, only a model's own list of consumers can
     # leave a reader out: the models without one are passed over.
-    every_read_declared = (all(e["declared"] for e in all_edges.values())
-                           and not any(facts.get("declared") is False for facts in nodes.values()))
+    every_read_declared = (all(map(operator.itemgetter("declared"), all_edges.values()))
+                           and not is_exactly(ctx.column("declared"), False).any())
     for m in ctx.models():
         listed = nodes[m].get("consumers")
         if listed is None and every_read_declared:
@@ -619,10 +632,12 @@ def underutilized_data_dependency(ctx: Context) -> list[Finding]:
         for x, share in (facts.get("input_importance") or {}).items():
             if x in ctx.system.nodes and share < EPSILON:
                 reasons.setdefault(x, []).append(f"it carries only {share:.1%} of {m}'s reliance on its inputs")
-    read_by_nothing = (np.diff(ctx.system.numbered.reader_start) == 0).tolist()
-    for (n, facts), unread in zip(ctx.system.nodes.items(), read_by_nothing):
-        if facts["kind"] != "feature":
-            continue
+    g, facts_of = ctx.system.numbered, ctx.facts_by_number
+    read_by_nothing = np.diff(g.reader_start) == 0
+    said = np.zeros(len(g.ids), dtype=bool)
+    said[ctx.numbers_with("legacy", "importance", "correlated_with")] = True
+    for i in np.flatnonzero(ctx.is_kind("feature") & (read_by_nothing | said)).tolist():
+        n, facts, unread = g.ids[i], facts_of[i], read_by_nothing[i]
         if facts.get("legacy"):
             reasons.setdefault(n, []).append("it is marked legacy")
         if "importance" in facts and facts["importance"] < EPSILON:
@@ -644,7 +659,8 @@ def static_analysis_gap(ctx: Context) -> list[Finding]:
         out.append(Finding("static_analysis_gap", [], "the manifest says no tool can list every data "
                            "dependency (practices.dependency_catalogue: false)."))
     by_reader: dict[str, list[str]] = {}
-    for (u, v), e in ctx.system.edges.items():
+    observed = any(map(operator.itemgetter("observed"), ctx.system.edges.values()))
+    for (u, v), e in ctx.system.edges.items() if observed else ():
         if e["observed"] and not e["declared"] and ctx.kind(u) != "model" and ctx.kind(v) != "dataset" \
                 and ctx.facts(v).get("declared") is not False:
             by_reader.setdefault(v, []).append(u)
@@ -953,8 +969,8 @@ def abstraction_debt(ctx: Context) -> list[Finding]:
 def plain_old_data_smell(ctx: Context) -> list[Finding]:
     """Numbers that do not say what they mean: thresholds with no scale, numeric features with no unit."""
     bare = [m for m, facts in ctx.model_facts if facts.get("threshold") and not facts["threshold"].get("scale")]
-    unitless = [n for n, facts in ctx.system.nodes.items()
-                if facts["kind"] == "feature" and facts.get("type") == "numeric" and not facts.get("unit")]
+    numeric = truthy(list(map(operator.eq, ctx.column("type"), itertools.repeat("numeric"))))
+    unitless = ctx.system.numbered.names(np.flatnonzero(ctx.is_kind("feature") & numeric & ~truthy(ctx.column("unit"))))
     parts = []
     if bare:
         values = ", ".join(f"{m} {ctx.facts(m)['threshold']['value']:g}" for m in bare[:4])
@@ -982,7 +998,8 @@ def multiple_language_smell(ctx: Context) -> list[Finding]:
 def prototype_smell(ctx: Context) -> list[Finding]:
     """Production leaning on a prototype: notebooks, scratch code, experiments."""
     out = []
-    for n, facts in ctx.system.nodes.items():
+    for i in ctx.numbers_with("environment"):
+        n, facts = ctx.system.numbered.ids[i], ctx.facts_by_number[i]
         if facts.get("environment") in ("notebook", "prototype", "experiment") and ctx.readers(n):
             readers = ctx.readers(n)
             out.append(Finding("prototype_smell", [n] + readers,
@@ -1093,7 +1110,7 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
 def monitoring_gap(ctx: Context) -> list[Finding]:
     """Models, and the sources that feed them, that nobody watches in production."""
     out = []
-    g, facts_of = ctx.system.numbered, list(ctx.system.nodes.values())
+    g, facts_of = ctx.system.numbered, ctx.facts_by_number
     unwatched = ctx.is_kind("model") & ~truthy(ctx.column("monitoring"))
     # Each unwatched model's readers; one that writes a dataset has its readers found through it.
     through_data = np.bincount(g.read_node[ctx.is_kind("dataset")[g.readers]], minlength=len(facts_of)) > 0
