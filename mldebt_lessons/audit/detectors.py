@@ -263,9 +263,9 @@ class Context:
     def loop_edges(self) -> list[tuple[str, str]]:
         """The influence and label edges: how decisions come back as data."""
         out = []
-        influences, labels_from = self.column("influences"), self.column("labels_from")
+        influences, labels_from, ids = self.column("influences"), self.column("labels_from"), self.system.numbered.ids
         for i in self.numbers_with("influences", "labels_from"):
-            n = self.system.numbered.ids[i]
+            n = ids[i]
             out += [(n, t) for t in influences[i] or ()]
             out += [(o, n) for o in labels_from[i] or ()]
         return out
@@ -998,8 +998,9 @@ def multiple_language_smell(ctx: Context) -> list[Finding]:
 def prototype_smell(ctx: Context) -> list[Finding]:
     """Production leaning on a prototype: notebooks, scratch code, experiments."""
     out = []
+    ids, facts_of = ctx.system.numbered.ids, ctx.facts_by_number
     for i in ctx.numbers_with("environment"):
-        n, facts = ctx.system.numbered.ids[i], ctx.facts_by_number[i]
+        n, facts = ids[i], facts_of[i]
         if facts.get("environment") in ("notebook", "prototype", "experiment") and ctx.readers(n):
             readers = ctx.readers(n)
             out.append(Finding("prototype_smell", [n] + readers,
