@@ -170,11 +170,9 @@ class Context:
         return np.flatnonzero(stated).tolist()
 
     def column(self, fact: str) -> list:
-        """Each node's value of one fact (None where it has none), by node number (computed once)."""
-        column = self.cache.get(("column", fact))
-        if column is None:
-            column = self.cache["column", fact] = fact_column(self.system, fact)
-        return column
+        """Each node's value of one fact (None where it has none), by node number. (Not kept: on a
+        million nodes each column is 8 MB, and most are read once.)"""
+        return fact_column(self.system, fact)
 
     def is_kind(self, *kinds: str) -> np.ndarray:
         """A mask over the node numbers: the nodes of these kinds (computed once for each set of kinds)."""
@@ -196,6 +194,11 @@ class Context:
     def model_facts(self) -> list[tuple[str, dict]]:
         """(id, facts) of each model, in order."""
         return [(n, facts) for n, facts in self.system.nodes.items() if facts["kind"] == "model"]
+
+    @functools.cached_property
+    def model_numbers(self) -> list[int]:
+        """The number of each model, in the order of :attr:`model_facts`."""
+        return np.flatnonzero(self.is_kind("model")).tolist()
 
     def model_readers(self, n: str) -> list[str]:
         """Everything that reads a model's output, directly or through a dataset it writes."""
@@ -239,10 +242,7 @@ class Context:
     def _loop_graph_has_cycle(self) -> bool:
         """Whether the reads, influences and labels go round anywhere (found in C, on node numbers)."""
         g = self.system.numbered
-        named = {n for edge in self.loop_edges for n in edge}
-        # The numbers of the nodes these edges name, without a dict of every node's number (75 MB on a million)
-        here = np.fromiter(map(named.__contains__, g.ids), dtype=bool, count=len(g.ids))
-        number = {g.ids[i]: i for i in np.flatnonzero(here).tolist()}
+        number = g.numbers_of({n for edge in self.loop_edges for n in edge})
         extra = [(number[u], number[v]) for u, v in self.loop_edges if u in number and v in number]
         ups = np.concatenate([g.src, np.array([u for u, _ in extra], dtype=np.int64)])
         downs = np.concatenate([g.dst, np.array([v for _, v in extra], dtype=np.int64)])
@@ -354,7 +354,9 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     """
     ids = ctx.system.numbered.ids
     level = [0] * len(ids) if severity is None else severity.tolist()
-    batch = Batch(firsts, others, [])
+    starts = np.flatnonzero(np.diff(firsts, prepend=-1))
+    batch = Batch(firsts[starts].astype(np.int32), np.diff(np.append(starts, len(firsts))).astype(np.int32),
+                  others.astype(np.int32), [])
     batch.findings.extend(Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True,
                                   batch=batch) for first, names in _groups(ids, firsts, others))
     return batch.findings
@@ -362,13 +364,23 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
 
 @dataclass(eq=False)
 class Batch:
-    """Findings one detector made together, with their node numbers in arrays, for ranking to count
-    them together: finding k's nodes are ``firsts[j]`` and ``others[j]`` for the j where ``firsts`` runs
-    through its k-th distinct value (a first node, then the nodes below it)."""
+    """Findings one detector made together, with their node numbers in arrays, for ranking to count them
+    together. Finding k's nodes are ``firsts[k]``, then the next ``sizes[k]`` of ``others``: all of them
+    downstream of the first, none twice."""
 
-    firsts: np.ndarray
+    firsts: np.ndarray  # int32, one for each finding
+    sizes: np.ndarray
     others: np.ndarray
     findings: list
+
+
+def _batch_of_one_node(findings: list, numbers: list[int]) -> list:
+    """Findings of one node each, numbered ``numbers``, made a batch (and returned)."""
+    none = np.zeros(len(findings), dtype=np.int32)
+    batch = Batch(np.array(numbers, dtype=np.int32), none, none[:0], findings)
+    for f in findings:
+        f.batch = batch
+    return findings
 
 
 def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray):
@@ -1082,7 +1094,8 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
             code_by_node.setdefault(n, []).append(t)
         if not models:
             loose.append(t)
-    for m, facts in ctx.model_facts:
+    numbers = []  # of the models found
+    for i, (m, facts) in zip(ctx.model_numbers, ctx.model_facts):
         threshold = facts.get("threshold")
         seen = code_by_node.get(m, [])
         hand = threshold is not None and threshold.get("set_by", "hand") in ("hand", "default")
@@ -1101,6 +1114,8 @@ def fixed_threshold(ctx: Context) -> list[Finding]:
         out.append(Finding("fixed_threshold", [m], "; ".join(parts) + f": {stale}, so the share of 'yes' "
                            "decisions drifts unless someone re-picks it.",
                            severity=4 if retrain in ("scheduled", "continuous") else 0))
+        numbers.append(i)
+    _batch_of_one_node(out, numbers)
     if loose:  # one more hard-coded threshold never lowers the severity: it grows as the count doubles
         out.append(Finding("fixed_threshold", [], f"{_plural(len(loose), 'hard-coded threshold')} compared with "
                            f"scores in the code: {_code_places(loose, 'how')}.",
@@ -1117,12 +1132,14 @@ def monitoring_gap(ctx: Context) -> list[Finding]:
     through_data = np.bincount(g.read_node[ctx.is_kind("dataset")[g.readers]], minlength=len(facts_of)) > 0
     read = unwatched[g.read_node] & ~through_data[g.read_node]
     readers_of = dict(_groups(g.ids, g.read_node[read], g.readers[read]))
-    for i in np.flatnonzero(unwatched).tolist():
+    numbers = np.flatnonzero(unwatched).tolist()
+    for i in numbers:
         m = g.ids[i]
         readers = ctx.model_readers_at(i) if through_data[i] else readers_of.get(i, [])
         out.append(Finding("monitoring_gap", [m],
                            f"model '{m}' has no monitoring: no prediction-bias check, no action limits"
                            f"{', although ' + _plural(len(readers), 'reader') + ' (' + _names(readers) + (') act' if len(readers) > 1 else ') acts') + ' on it' if readers else ''}."))
+    _batch_of_one_node(out, numbers)
     read = (np.diff(g.reader_start) > 0).tolist()
     feeding = [n for n, facts, is_read in zip(g.ids, facts_of, read)
                if is_read and facts["kind"] == "source" and not facts.get("monitoring")]
@@ -1149,12 +1166,14 @@ def data_testing_debt(ctx: Context) -> list[Finding]:
         feeds[read[with_features]] = True
         alone = np.flatnonzero(data & ~feeds)
         found = _findings_by_first(ctx, "data_testing_debt", read[with_features], reader[with_features], words)
-        found += [Finding("data_testing_debt", [ids[n]], words, downstream_of_first=True) for n in alone.tolist()]
+        found += _batch_of_one_node([Finding("data_testing_debt", [ids[n]], words, downstream_of_first=True)
+                                     for n in alone.tolist()], alone.tolist())
         out += map(found.__getitem__, np.argsort(np.concatenate([np.flatnonzero(feeds), alone])).tolist())
     untested_inputs = np.bincount(g.dst[~tested[g.src]], minlength=len(nodes))
     reads_something = np.diff(g.read_start) > 0
-    for f in g.names(np.flatnonzero(feature & ~tested & reads_something & (untested_inputs == 0))):
-        out.append(Finding("data_testing_debt", [f], f"feature '{f}' has no data tests, though its inputs do."))
+    alone = np.flatnonzero(feature & ~tested & reads_something & (untested_inputs == 0)).tolist()
+    out += _batch_of_one_node([Finding("data_testing_debt", [ids[i]], f"feature '{ids[i]}' has no data tests, "
+                                       "though its inputs do.") for i in alone], alone)
     return out
 
 
@@ -1171,8 +1190,8 @@ def _untested_words(f: Finding, system: System) -> str:
 
 def reproducibility_debt(ctx: Context) -> list[Finding]:
     """Models whose training cannot be repeated."""
-    out = []
-    for m, facts in ctx.model_facts:
+    out, numbers = [], []
+    for i, (m, facts) in zip(ctx.model_numbers, ctx.model_facts):
         problems = []
         if facts.get("seeded") is False:
             problems.append("its random seeds are not fixed")
@@ -1181,7 +1200,8 @@ def reproducibility_debt(ctx: Context) -> list[Finding]:
         if problems:
             out.append(Finding("reproducibility_debt", [m], f"model '{m}' cannot be retrained to the same "
                                f"model: {' and '.join(problems)}."))
-    return out
+            numbers.append(i)
+    return _batch_of_one_node(out, numbers)
 
 
 def process_management_debt(ctx: Context) -> list[Finding]:

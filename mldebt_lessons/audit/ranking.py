@@ -193,8 +193,7 @@ def count_downstream(system: System, nodes: list[str]) -> int:
     g = system.numbered
     if len(nodes) >= WALK_IN_C_FROM:
         wanted = set(nodes)
-        return _reached_in_c(g, np.flatnonzero(np.fromiter(map(wanted.__contains__, g.ids), dtype=bool,
-                                                           count=len(g.ids)))) - len(wanted)
+        return _reached_in_c(g, np.flatnonzero(g.mask_of(wanted))) - len(wanted)
     readers, start = g.reader_lists
     number = g.number
     starts = {number[n] for n in nodes}
@@ -277,11 +276,16 @@ def _facts(findings: list, system: System):
     if not rest:
         return
     owned_list, watched_list = owned_by_number.tolist(), watched_by_number.tolist()
-    del owned_by_number, watched_by_number
-    number = g.number
+    few = [f for f in rest if len(f.nodes) < WALK_IN_C_FROM]
+    number = g.numbers_of({n for f in few for n in f.nodes})  # only these: not a dict of every node
     cache: dict[str, int] = {}  # with a cycle, each node's count as reach() walks from it
     for f in rest:
         nodes = f.nodes
+        if len(nodes) >= WALK_IN_C_FROM:  # a finding of many nodes: counted over a mask of them
+            here = g.mask_of(set(nodes))
+            yield f, (f.severity, reach(system, nodes, cache), int(here.sum()), int(owned_by_number[here].sum()),
+                      int(watched_by_number[here].sum()))
+            continue
         numbers = list(map(number.get, nodes))
         if counts is not None and nodes and (len(nodes) == 1 or f.downstream_of_first) and None not in numbers:
             yield f, (f.severity, max(0, counts[numbers[0]] - (len(nodes) - 1)), len(nodes),
@@ -311,13 +315,15 @@ def _whole_batches(findings: list):
 
 def _batch_facts(batch, counts: np.ndarray, owned: np.ndarray, watched: np.ndarray):
     """(severity, reach, counted, owned, monitored) of each finding of a batch, from its arrays."""
-    starts = np.flatnonzero(np.diff(batch.firsts, prepend=-1))
-    first = batch.firsts[starts]
-    below = np.diff(np.append(starts, len(batch.firsts)))  # nodes after the first
+    first, below = batch.firsts, batch.sizes.astype(np.int64)
+    ends = np.cumsum(below)
     severity = [f.severity for f in batch.findings]
+
+    def per_finding(flags: np.ndarray) -> list[int]:  # the first node's flag, plus its others'
+        running = np.concatenate(([0], np.cumsum(flags[batch.others])))
+        return (flags[first] + running[ends] - running[ends - below]).tolist()
     return zip(severity, np.maximum(0, counts[first] - below).tolist(), (below + 1).tolist(),
-               (owned[first] + np.add.reduceat(owned[batch.others], starts)).tolist(),
-               (watched[first] + np.add.reduceat(watched[batch.others], starts)).tolist())
+               per_finding(owned), per_finding(watched))
 
 
 def _score(severity: int, reach_: int, counted: int, owned: int, watched: int) -> tuple:
