@@ -228,7 +228,7 @@ class Context:
         so only nodes downstream of one and upstream of one are searched.
         """
         extra, after = self.loop_edges, self.loop_readers
-        if self.system.order_numbers is None:
+        if not self.system.flows_one_way:
             g = {n: after(n) for n in self.succ}
         else:
             if not extra or not self._loop_graph_has_cycle():
@@ -851,7 +851,7 @@ def pipeline_jungle(ctx: Context) -> list[Finding]:
     """Long chains of preparation steps and intermediate files between raw data and models."""
     out = []
     nodes = ctx.system.nodes
-    if ctx.system.order_numbers is None:  # a cycle: no depths, only the steps a node says it holds
+    if not ctx.system.flows_one_way:  # a cycle: no depths, only the steps a node says it holds
         depth = {n: facts.get("steps", 0) or 0 for n, facts in nodes.items() if facts["kind"] in PREPARATION}
     else:
         depth = _preparation_depths(ctx)

@@ -95,10 +95,10 @@ def downstream_counts(system: System) -> dict[str, int] | None:
     {'a': 3, 'b': 1, 'c': 1, 'd': 0}
     """
     counts = downstream_counts_by_number(system)
-    return None if counts is None else dict(zip(system.numbered.ids, counts))
+    return None if counts is None else dict(zip(system.numbered.ids, counts.tolist()))
 
 
-def downstream_counts_by_number(system: System) -> list[int] | None:
+def downstream_counts_by_number(system: System) -> np.ndarray | None:
     """:func:`downstream_counts`, by node number (as in ``system.numbered``)."""
     if system.levels is not None:
         return _counts_by_level(system.numbered, system.levels)
@@ -144,10 +144,10 @@ def downstream_counts_by_number(system: System) -> list[int] | None:
             held += len(mine)
             if held > most:
                 return None
-    return counts
+    return np.array(counts, dtype=np.int64)
 
 
-def _counts_by_level(g, levels: list[np.ndarray]) -> list[int] | None:
+def _counts_by_level(g, levels: list[np.ndarray]) -> np.ndarray | None:
     """How many nodes lie downstream of each node, by number, a level at a time from the bottom: the
     rows of one level of the graph's matrix of reads, times the matrix of what lies below each lower
     node, plus themselves (sparse products in C). None if what lies below passes
@@ -170,7 +170,7 @@ def _counts_by_level(g, levels: list[np.ndarray]) -> list[int] | None:
         below = below + place @ mine
         if below.nnz > most:
             return None
-    return counts.tolist()
+    return counts
 
 
 WALK_IN_C_FROM = 64  # walks from this many nodes or more run in C, over the whole graph
@@ -267,11 +267,9 @@ def _facts(findings: list, system: System):
     counts = downstream_counts_by_number(system)
     counted: set[int] = set()  # the batches counted together
     if counts is not None:
-        counts = np.asarray(counts, dtype=np.int64)
         for batch in _whole_batches(findings):
             counted.add(id(batch))
             yield from zip(batch.findings, _batch_facts(batch, counts, owned_by_number, watched_by_number))
-        counts = counts.tolist()
     rest = [f for f in findings if f.batch is None or id(f.batch) not in counted]
     if not rest:
         return
@@ -288,12 +286,12 @@ def _facts(findings: list, system: System):
             continue
         numbers = list(map(number.get, nodes))
         if counts is not None and nodes and (len(nodes) == 1 or f.downstream_of_first) and None not in numbers:
-            yield f, (f.severity, max(0, counts[numbers[0]] - (len(nodes) - 1)), len(nodes),
+            yield f, (f.severity, max(0, int(counts[numbers[0]]) - (len(nodes) - 1)), len(nodes),
                       sum(map(owned_list.__getitem__, numbers)), sum(map(watched_list.__getitem__, numbers)))
             continue
         distinct = [n for n in dict.fromkeys(nodes) if n in number]
         if counts is not None and f.downstream_of_first and distinct and distinct[0] == nodes[0]:
-            reach_ = max(0, counts[number[nodes[0]]] - (len(distinct) - 1))
+            reach_ = max(0, int(counts[number[nodes[0]]]) - (len(distinct) - 1))
         else:
             reach_ = reach(system, nodes, cache)
         yield f, (f.severity, reach_, len(distinct), sum(owned_list[number[n]] for n in distinct),

@@ -100,6 +100,11 @@ class System:
                                 else [i for level in reversed(self.levels) for i in level.tolist()])
 
     @property
+    def flows_one_way(self) -> bool:
+        """Whether the reads have no cycle (known from the levels when there are few, without an order)."""
+        return self.levels is not None or self.order_numbers is not None
+
+    @property
     def order(self) -> list[str] | None:
         """The nodes in data-flow order (each after what it reads), or None if the reads have a cycle
         (computed on first use, again after nodes or edges are added)."""
@@ -133,7 +138,7 @@ class Numbered:
     """
 
     ids: list[str]
-    src: np.ndarray  # int64, one per edge
+    src: np.ndarray  # int32 (int64 past two billion nodes), one per edge
     dst: np.ndarray
     reader_start: np.ndarray  # int64, one more than the nodes
     readers: np.ndarray  # the edges' dst, grouped by src
@@ -149,7 +154,7 @@ class Numbered:
     @functools.cached_property
     def read_node(self) -> np.ndarray:
         """The node each entry of ``readers`` reads: ``readers[j]`` reads ``read_node[j]``."""
-        return np.repeat(np.arange(len(self.ids)), np.diff(self.reader_start))
+        return np.repeat(np.arange(len(self.ids), dtype=self.readers.dtype), np.diff(self.reader_start))
 
     @functools.cached_property
     def reader_lists(self) -> tuple[list[int], list[int]]:
@@ -208,7 +213,8 @@ def numbered(system: System) -> Numbered:
     """Number a system's nodes and edges (see :class:`Numbered`)."""
     ids = list(system.nodes)
     number = dict(zip(ids, range(len(ids))))  # not kept: Numbered.number builds it again when asked for
-    ends = np.fromiter(map(number.__getitem__, itertools.chain.from_iterable(system.edges)), dtype=np.int64,
+    node_number = np.int32 if len(ids) < 2 ** 31 else np.int64  # half the memory, for any real graph
+    ends = np.fromiter(map(number.__getitem__, itertools.chain.from_iterable(system.edges)), dtype=node_number,
                        count=2 * len(system.edges))
     del number
     src, dst = ends[0::2].copy(), ends[1::2].copy()
