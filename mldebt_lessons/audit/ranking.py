@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -350,15 +351,11 @@ def _rule_order(findings: list) -> list[int]:
     >>> [(fs[i].score, fs[i].severity, fs[i].nodes) for i in _rule_order(fs)]
     [(7.5, 4, ('a',)), (3.0, 4, ('a', 'z')), (3.0, 4, ('b',)), (3.0, 3, ('c',))]
     """
-    group_of: dict[tuple, int] = {}  # (score, severity, pattern) -> its number, in the order first met
-    groups, firsts = [], []
-    for f in findings:
-        group = (f.score, f.severity, f.pattern)
-        number = group_of.get(group)
-        if number is None:
-            number = group_of[group] = len(group_of)
-        groups.append(number)
-        firsts.append(f.nodes[0] if f.nodes else None)
+    keys_of = list(map(operator.attrgetter("score", "severity", "pattern"), findings))  # C loops, no call each
+    group_of = {group: k for k, group in enumerate(dict.fromkeys(keys_of))}  # -> its number, in the order met
+    groups = list(map(group_of.__getitem__, keys_of))
+    del keys_of
+    firsts = [nodes[0] if nodes else None for nodes in map(operator.attrgetter("nodes"), findings)]
     ranked = sorted(group_of, key=lambda g: (-round(g[0] * 10), -g[1], g[2]))
     group_rank = np.empty(len(ranked), dtype=np.int64)
     group_rank[[group_of[g] for g in ranked]] = np.arange(len(ranked))
