@@ -298,3 +298,33 @@ def test_findings_ranked_in_batches_score_as_those_ranked_one_by_one(seed):
         scores = {(f.pattern, f.nodes): (f.reach, f.score, f.counts) for f in ranked}
         assert all(scores[f.pattern, f.nodes] == (f.reach, f.score, f.counts) for f in found)
     assert [(f.pattern, f.nodes) for f in ranking.rank(alone, system)] == [(f.pattern, f.nodes) for f in ranked]
+
+
+def spine(n_inputs: int = 60, chain: int = 70, leaves: int = 3) -> System:
+    """Inputs read by the head of a long chain of features, each with models reading it: every walk down
+    from an input meets every model, through more levels than are counted a level at a time."""
+    system = System("spine")
+    for i in range(n_inputs):
+        add_node(system, f"src{i}", "source", {"owner": "vendor"})
+    for k in range(chain):
+        add_node(system, f"f{k}", "feature", {"owner": "prep"})
+        add_edge(system, f"f{k - 1}" if k else "src0", f"f{k}")
+        for j in range(leaves):
+            add_node(system, f"m{k}_{j}", "model", {"owner": f"team{j}"})
+            add_edge(system, f"f{k}", f"m{k}_{j}")
+    for i in range(1, n_inputs):
+        add_edge(system, f"src{i}", "f0")
+    return system
+
+
+def test_a_long_spine_is_walked_and_counted_as_by_hand(monkeypatch):
+    system = spine()
+    assert system.levels is None  # more levels than MAX_LEVELS: counted node by node
+    counts = ranking.downstream_counts(system)
+    assert counts["src0"] == len(below_by_hand(system, ["src0"])) == 70 * 4
+    ctx = Context(system)
+    assert [(f.nodes, f.severity) for f in detectors.unstable_data_dependency(ctx)] == unstable_by_hand(ctx)
+    monkeypatch.setattr(system_module, "MAX_LEVELS", 200)  # by levels, where what lies below outgrows the
+    monkeypatch.setattr(ranking, "HELD_PER_NODE_AND_EDGE", 1)  # limit: node by node after all, not walks
+    fresh = spine()
+    assert fresh.levels is not None and ranking.downstream_counts(fresh) == counts

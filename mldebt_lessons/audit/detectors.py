@@ -383,16 +383,24 @@ def _batch_of_one_node(findings: list, numbers: list[int]) -> list:
     return findings
 
 
-def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray):
-    """(first node number, the names of its others) for each run of equal ``firsts``, in order.
+def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray, block: int = 1 << 18):
+    """(first node number, the names of its others) for each run of equal ``firsts``, in order; the names
+    made about ``block`` at a time, so that millions of others never become one list of numbers.
 
-    >>> list(_groups(["a", "b", "c"], np.array([0, 0, 1]), np.array([2, 1, 2])))
+    >>> list(_groups(["a", "b", "c"], np.array([0, 0, 1]), np.array([2, 1, 2]), block=1))
     [(0, ['c', 'b']), (1, ['c'])]
     """
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
-    ends = np.append(starts[1:], len(firsts)).tolist()
-    names = list(map(ids.__getitem__, others.tolist()))
-    return zip(firsts[starts].tolist(), map(names.__getitem__, map(slice, starts.tolist(), ends)))
+    ends = np.append(starts[1:], len(firsts))
+    at = 0
+    while at < len(starts):
+        stop = max(at + 1, int(np.searchsorted(ends, starts[at] + block, side="right")))  # runs ending in the block
+        these_starts, these_ends = starts[at:stop], ends[at:stop]
+        offset = int(these_starts[0])
+        names = list(map(ids.__getitem__, others[offset:int(these_ends[-1])].tolist()))
+        yield from zip(firsts[these_starts].tolist(), map(names.__getitem__, map(
+            slice, (these_starts - offset).tolist(), (these_ends - offset).tolist())))
+        at = stop
 
 
 def _read_by_many(f: Finding, system: System) -> str:
@@ -485,24 +493,25 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     team (or by anyone, when the input has no owner and says it is not pinned).
     """
     g = ctx.system.numbered
-    n = len(g.ids)
     pinned = ctx.column("pinned")
     pinned_true, said_unpinned = is_exactly(pinned, True), is_exactly(pinned, False)
     hosted = truthy(ctx.column("hosted"))
     model, owner = ctx.is_kind("model"), ctx.owner_numbers
     candidate = ~ctx.is_kind("consumer") & ~pinned_true
     # A model's readers, straight from the graph.
-    src = np.repeat(np.arange(n), np.diff(g.reader_start))
+    src = g.read_node
     kept = candidate[src] & model[src] & (hosted[src] | model[g.readers])
     roots, readers = [src[kept]], [g.readers[kept]]
     # Any other input's readers: the models it feeds, of another known owner (anyone's, if it has none).
     inputs = np.flatnonzero(candidate & ~model & ((owner > 0) | said_unpinned))
     through = ctx.is_kind("feature") & ~pinned_true
     fed_root, fed = _models_fed_all(ctx, inputs, through)
-    mine = owner[fed_root]
-    kept = (mine == 0) | ((owner[fed] > 0) & (owner[fed] != mine))
+    mine, theirs = owner[fed_root], owner[fed]
+    kept = (mine == 0) | ((theirs > 0) & (theirs != mine))
+    del mine, theirs
     roots.append(fed_root[kept])
     readers.append(fed[kept])
+    del fed_root, fed, kept
     roots, readers = np.concatenate(roots), np.concatenate(readers)
     in_order = np.argsort(roots, kind="stable")  # each input's readers stay in the order found
     return _findings_by_first(ctx, "unstable_data_dependency", roots[in_order], readers[in_order],
@@ -568,10 +577,14 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tu
     g, model = ctx.system.numbered, ctx.is_kind("model")
     n, start = len(g.ids), g.reader_start
     most = WALKS_HELD_PER_NODE_AND_EDGE * (n + len(g.src)) + 1_000
-    seen = np.sort(inputs * n + inputs)  # (walk, node) pairs met, as walk x n + node
+    seen = _SortedRuns(inputs * n + inputs)  # (walk, node) pairs met, as walk x n + node
     met = np.ones(len(inputs), dtype=np.int64)  # nodes met by each walk, by its place in inputs
     place = np.full(n, -1, dtype=np.int64)
     place[inputs] = np.arange(len(inputs))
+    # Only a node with two or more inputs, or an input itself, can be met twice by one walk: only those
+    # are looked up in, and added to, what the walks have met.
+    twice = np.diff(g.read_start) >= 2
+    twice[inputs] = True
     walk, at = inputs, inputs  # each walk's nodes still to go on from, in the order met
     found_walk, found = [], []
     while len(at):
@@ -580,22 +593,27 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tu
             return _models_fed_one_by_one(ctx, inputs)
         walk = np.repeat(walk, wide)
         v = g.readers[ranges(start[at], start[at + 1])]
-        key = walk * n + v
-        once = _first_of_each(key)  # the first time each walk meets a node in this step, in the order met
-        walk, v, key = walk[once], v[once], key[once]
-        new = ~_in_sorted(key, seen)
-        walk, v, key = walk[new], v[new], key[new]
-        seen = np.sort(np.concatenate([seen, key]), kind="stable")  # the keys are new and distinct
+        may_repeat = np.flatnonzero(twice[v])
+        if len(may_repeat):
+            key = walk[may_repeat] * n + v[may_repeat]
+            new = np.zeros(len(key), dtype=bool)
+            new[_first_of_each(key)] = True  # the first time each walk meets a node in this step
+            new &= ~seen.holds(key)  # and not in a step before
+            seen.add(key[new])
+            kept = np.ones(len(v), dtype=bool)
+            kept[may_repeat] = new
+            walk, v = walk[kept], v[kept]
         np.add.at(met, place[walk], 1)
         is_model = model[v]
-        found_walk.append(walk[is_model])
+        found_walk.append(walk[is_model].astype(v.dtype))  # node numbers in the graph's own width
         found.append(v[is_model])
         on = ~is_model & through[v]
         walk, at = walk[on], v[on]
         too_far = met[place[walk]] >= MAX_FEATURE_WALK
         if too_far.any():
             walk, at = walk[~too_far], at[~too_far]
-    found_walk, found = np.concatenate(found_walk or [inputs[:0]]), np.concatenate(found or [inputs[:0]])
+    none = g.readers[:0]
+    found_walk, found = np.concatenate(found_walk or [none]), np.concatenate(found or [none])
     long_walks = inputs[met >= MAX_FEATURE_WALK]
     if len(long_walks):
         short = ~np.isin(found_walk, long_walks)
@@ -604,6 +622,32 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tu
         found = np.concatenate([found[short], one_by_one[1]])
     in_order = np.argsort(found_walk, kind="stable")
     return found_walk[in_order], found[in_order]
+
+
+class _SortedRuns:
+    """A set of integers held as a few sorted arrays, each at least twice as long as the next: a new
+    array merges into the one before it once it is half as long, so each number is merged a few times
+    in all (not once for each array added, as keeping one sorted array would).
+
+    >>> runs = _SortedRuns(np.array([5, 1])); runs.add(np.array([9, 3])); runs.holds(np.array([3, 4, 5])).tolist()
+    [True, False, True]
+    """
+
+    def __init__(self, values: np.ndarray):
+        self.runs = [np.sort(values)]
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        held = np.zeros(len(values), dtype=bool)
+        for run in self.runs:
+            held |= _in_sorted(values, run)
+        return held
+
+    def add(self, values: np.ndarray) -> None:
+        """Add numbers held nowhere yet."""
+        self.runs.append(np.sort(values))
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]), kind="stable")
 
 
 def _first_of_each(values: np.ndarray) -> np.ndarray:

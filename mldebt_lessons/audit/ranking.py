@@ -102,7 +102,11 @@ def downstream_counts(system: System) -> dict[str, int] | None:
 def downstream_counts_by_number(system: System) -> np.ndarray | None:
     """:func:`downstream_counts`, by node number (as in ``system.numbered``)."""
     if system.levels is not None:
-        return _counts_by_level(system.numbered, system.levels)
+        counts = _counts_by_level(system.numbered, system.levels)
+        if counts is not None:
+            return counts
+        # What lies below every node grew too big to hold at once (a long chain under wide fans): node by
+        # node, each set is dropped once the nodes upstream have used it.
     order = system.order_numbers
     if order is None:
         return None
