@@ -392,15 +392,19 @@ def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray, block: int =
     """
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
     ends = np.append(starts[1:], len(firsts))
-    at = 0
+    blocks, at = [], 0
     while at < len(starts):
         stop = max(at + 1, int(np.searchsorted(ends, starts[at] + block, side="right")))  # runs ending in the block
+        blocks.append((at, stop))
+        at = stop
+
+    def names_of_block(at: int, stop: int):
         these_starts, these_ends = starts[at:stop], ends[at:stop]
         offset = int(these_starts[0])
         names = list(map(ids.__getitem__, others[offset:int(these_ends[-1])].tolist()))
-        yield from zip(firsts[these_starts].tolist(), map(names.__getitem__, map(
+        return zip(firsts[these_starts].tolist(), map(names.__getitem__, map(
             slice, (these_starts - offset).tolist(), (these_ends - offset).tolist())))
-        at = stop
+    return itertools.chain.from_iterable(itertools.starmap(names_of_block, blocks))  # a block made when reached
 
 
 def _read_by_many(f: Finding, system: System) -> str:
