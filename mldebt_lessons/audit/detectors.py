@@ -155,7 +155,7 @@ class Context:
         owners = [owner or "" for owner in self.column("owner")]
         number = {owner: k for k, owner in enumerate(dict.fromkeys(owners), 1)}
         number[""] = 0  # no owner
-        return np.fromiter(map(number.__getitem__, owners), dtype=np.int64, count=len(owners))
+        return np.fromiter(map(number.__getitem__, owners), dtype=np.int32, count=len(owners))
 
     @functools.cached_property
     def facts_by_number(self) -> list[dict]:
@@ -374,6 +374,25 @@ class Batch:
     findings: list
 
 
+def _in_node_order(*found: list) -> list:
+    """Lists of findings, each one batch in the order of its first nodes, merged in that order.
+
+    >>> from mldebt_lessons.audit.system import add_node
+    >>> s = System("x")
+    >>> for n in "abc": add_node(s, n, "feature", {})
+    >>> ctx = Context(s)
+    >>> odd = _findings_by_first(ctx, "entanglement", np.array([0, 2]), np.array([1, 1]), "e")
+    >>> [f.nodes for f in _in_node_order(odd, _findings_by_first(ctx, "entanglement", np.array([1]), np.array([2]), "e"))]
+    [('a', 'b'), ('b', 'c'), ('c', 'b')]
+    """
+    found = [batch for batch in found if batch]
+    if len(found) < 2:
+        return found[0] if found else []
+    firsts = np.concatenate([batch[0].batch.firsts for batch in found])
+    every = [f for batch in found for f in batch]
+    return list(map(every.__getitem__, np.argsort(firsts, kind="stable").tolist()))
+
+
 def _batch_of_one_node(findings: list, numbers: list[int]) -> list:
     """Findings of one node each, numbered ``numbers``, made a batch (and returned)."""
     none = np.zeros(len(findings), dtype=np.int32)
@@ -505,7 +524,8 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     # A model's readers, straight from the graph.
     src = g.read_node
     kept = candidate[src] & model[src] & (hosted[src] | model[g.readers])
-    roots, readers = [src[kept]], [g.readers[kept]]
+    words, severity = (_unstable_words, ctx.system), np.where(model, 4, 0)
+    of_models = _findings_by_first(ctx, "unstable_data_dependency", src[kept], g.readers[kept], words, severity)
     # Any other input's readers: the models it feeds, of another known owner (anyone's, if it has none).
     inputs = np.flatnonzero(candidate & ~model & ((owner > 0) | said_unpinned))
     through = ctx.is_kind("feature") & ~pinned_true
@@ -513,13 +533,10 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     mine, theirs = owner[fed_root], owner[fed]
     kept = (mine == 0) | ((theirs > 0) & (theirs != mine))
     del mine, theirs
-    roots.append(fed_root[kept])
-    readers.append(fed[kept])
-    del fed_root, fed, kept
-    roots, readers = np.concatenate(roots), np.concatenate(readers)
-    in_order = np.argsort(roots, kind="stable")  # each input's readers stay in the order found
-    return _findings_by_first(ctx, "unstable_data_dependency", roots[in_order], readers[in_order],
-                              (_unstable_words, ctx.system), np.where(model, 4, 0))
+    fed_root, fed = fed_root[kept], fed[kept]
+    del kept
+    of_inputs = _findings_by_first(ctx, "unstable_data_dependency", fed_root, fed, words, severity)
+    return _in_node_order(of_models, of_inputs)  # models and other inputs are different nodes
 
 
 def _unstable_words(f: Finding, system: System) -> str:
