@@ -529,10 +529,12 @@ def unstable_data_dependency(ctx: Context) -> list[Finding]:
     # Any other input's readers: the models it feeds, of another known owner (anyone's, if it has none).
     inputs = np.flatnonzero(candidate & ~model & ((owner > 0) | said_unpinned))
     through = ctx.is_kind("feature") & ~pinned_true
-    fed_root, fed = _models_fed_all(ctx, inputs, through)
-    mine, theirs = owner[fed_root], owner[fed]
-    kept = (mine == 0) | ((theirs > 0) & (theirs != mine))
-    del mine, theirs
+
+    def another_owner(walk: np.ndarray, model: np.ndarray) -> np.ndarray:
+        mine, theirs = owner[walk], owner[model]
+        return (mine == 0) | ((theirs > 0) & (theirs != mine))
+    fed_root, fed = _models_fed_all(ctx, inputs, through, another_owner)
+    kept = another_owner(fed_root, fed)  # again, for walks taken on their own
     fed_root, fed = fed_root[kept], fed[kept]
     del kept
     of_inputs = _findings_by_first(ctx, "unstable_data_dependency", fed_root, fed, words, severity)
@@ -586,14 +588,16 @@ def _models_fed(ctx: Context, u: str) -> list[str]:
 WALKS_HELD_PER_NODE_AND_EDGE = 8
 
 
-def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray,
+                    wanted=None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_models_fed` of every node numbered in ``inputs`` (ascending), walked together a step at a
     time in whole arrays: (input, model) pairs, by input, each input's models in the order its own walk
     meets them. ``through`` masks the nodes the walks go on through (the unpinned features).
 
     An input whose walk meets :data:`MAX_FEATURE_WALK` nodes, and every input when the walks together
     hold more than a few times the graph's nodes and edges, is walked on its own, as
-    :func:`_models_fed` walks.
+    :func:`_models_fed` walks. ``wanted(inputs, models)``, if given, masks the pairs to keep as they are
+    met (the others are never held); pairs from walks taken on their own are not masked.
     """
     g, model = ctx.system.numbered, ctx.is_kind("model")
     n, start = len(g.ids), g.reader_start
@@ -626,8 +630,9 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray) -> tu
             walk, v = walk[kept], v[kept]
         np.add.at(met, place[walk], 1)
         is_model = model[v]
-        found_walk.append(walk[is_model].astype(v.dtype))  # node numbers in the graph's own width
-        found.append(v[is_model])
+        kept = is_model if wanted is None else is_model & wanted(walk, v)
+        found_walk.append(walk[kept].astype(v.dtype))  # node numbers in the graph's own width
+        found.append(v[kept])
         on = ~is_model & through[v]
         walk, at = walk[on], v[on]
         too_far = met[place[walk]] >= MAX_FEATURE_WALK
