@@ -356,7 +356,7 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     level = [0] * len(ids) if severity is None else severity.tolist()
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
     batch = Batch(firsts[starts].astype(np.int32), np.diff(np.append(starts, len(firsts))).astype(np.int32),
-                  others.astype(np.int32), [])
+                  others.astype(np.int32, copy=False), [])
     batch.findings.extend(Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True,
                                   batch=batch) for first, names in _groups(ids, firsts, others))
     return batch.findings
@@ -638,16 +638,38 @@ def _models_fed_all(ctx: Context, inputs: np.ndarray, through: np.ndarray,
         too_far = met[place[walk]] >= MAX_FEATURE_WALK
         if too_far.any():
             walk, at = walk[~too_far], at[~too_far]
-    none = g.readers[:0]
-    found_walk, found = np.concatenate(found_walk or [none]), np.concatenate(found or [none])
     long_walks = inputs[met >= MAX_FEATURE_WALK]
-    if len(long_walks):
-        short = ~np.isin(found_walk, long_walks)
+    if len(long_walks):  # walked again on their own: what the steps found for them is dropped
+        short = [~np.isin(step, long_walks) for step in found_walk]
+        found_walk = [step[keep] for step, keep in zip(found_walk, short)]
+        found = [step[keep] for step, keep in zip(found, short)]
         one_by_one = _models_fed_one_by_one(ctx, long_walks)
-        found_walk = np.concatenate([found_walk[short], one_by_one[0]])
-        found = np.concatenate([found[short], one_by_one[1]])
-    in_order = np.argsort(found_walk, kind="stable")
-    return found_walk[in_order], found[in_order]
+        found_walk.append(one_by_one[0].astype(g.readers.dtype))
+        found.append(one_by_one[1].astype(g.readers.dtype))
+    return _by_walk(found_walk, found, len(g.ids), g.readers.dtype)
+
+
+def _by_walk(walks: list[np.ndarray], found: list[np.ndarray], n_nodes: int, dtype=np.int32):
+    """Pairs found step by step (each step's sorted by walk), as two arrays sorted by walk, each walk's pairs
+    in the order of the steps: a stable sort, worked out from counts (no array of places to sort).
+
+    >>> w, f = _by_walk([np.array([0, 2]), np.array([0, 0])], [np.array([5, 6]), np.array([7, 8])], 3)
+    >>> w.tolist(), f.tolist()
+    ([0, 0, 0, 2], [5, 7, 8, 6])
+    """
+    counts = [np.bincount(step, minlength=n_nodes) for step in walks]
+    total = np.sum(counts, axis=0) if counts else np.zeros(n_nodes, dtype=np.int64)
+    place = np.concatenate(([0], np.cumsum(total)[:-1]))  # where each walk's pairs begin
+    out_walk, out_found = np.empty(int(total.sum()), dtype=dtype), np.empty(int(total.sum()), dtype=dtype)
+    for step, found_here, count in zip(walks, found, counts):
+        if not len(step):
+            continue
+        runs = np.flatnonzero(np.diff(step, prepend=-1))  # each walk's first pair in this step
+        within = np.arange(len(step)) - np.repeat(runs, np.diff(np.append(runs, len(step))))
+        at = place[step] + within
+        out_walk[at], out_found[at] = step, found_here
+        place += count
+    return out_walk, out_found
 
 
 class _SortedRuns:
