@@ -358,7 +358,7 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     batch = Batch(firsts[starts].astype(np.int32), np.diff(np.append(starts, len(firsts))).astype(np.int32),
                   others.astype(np.int32, copy=False), [])
     batch.findings.extend(Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True,
-                                  batch=batch) for first, names in _groups(ids, firsts, others))
+                                  batch=batch) for first, names in _groups(ctx.system.numbered.id_array, firsts, others))
     return batch.findings
 
 
@@ -402,11 +402,11 @@ def _batch_of_one_node(findings: list, numbers: list[int]) -> list:
     return findings
 
 
-def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray, block: int = 1 << 18):
+def _groups(ids: np.ndarray, firsts: np.ndarray, others: np.ndarray, block: int = 1 << 18):
     """(first node number, the names of its others) for each run of equal ``firsts``, in order; the names
     made about ``block`` at a time, so that millions of others never become one list of numbers.
 
-    >>> list(_groups(["a", "b", "c"], np.array([0, 0, 1]), np.array([2, 1, 2]), block=1))
+    >>> list(_groups(np.array(["a", "b", "c"], dtype=object), np.array([0, 0, 1]), np.array([2, 1, 2]), block=1))
     [(0, ['c', 'b']), (1, ['c'])]
     """
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
@@ -420,7 +420,7 @@ def _groups(ids: list[str], firsts: np.ndarray, others: np.ndarray, block: int =
     def names_of_block(at: int, stop: int):
         these_starts, these_ends = starts[at:stop], ends[at:stop]
         offset = int(these_starts[0])
-        names = list(map(ids.__getitem__, others[offset:int(these_ends[-1])].tolist()))
+        names = ids[others[offset:int(these_ends[-1])]].tolist()
         return zip(firsts[these_starts].tolist(), map(names.__getitem__, map(
             slice, (these_starts - offset).tolist(), (these_ends - offset).tolist())))
     return itertools.chain.from_iterable(itertools.starmap(names_of_block, blocks))  # a block made when reached
@@ -1223,7 +1223,7 @@ def monitoring_gap(ctx: Context) -> list[Finding]:
     # Each unwatched model's readers; one that writes a dataset has its readers found through it.
     through_data = np.bincount(g.read_node[ctx.is_kind("dataset")[g.readers]], minlength=len(facts_of)) > 0
     read = unwatched[g.read_node] & ~through_data[g.read_node]
-    readers_of = dict(_groups(g.ids, g.read_node[read], g.readers[read]))
+    readers_of = dict(_groups(g.id_array, g.read_node[read], g.readers[read]))
     numbers = np.flatnonzero(unwatched).tolist()
     for i in numbers:
         m = g.ids[i]

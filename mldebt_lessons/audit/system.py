@@ -176,8 +176,16 @@ class Numbered:
         ids = self.ids
         return {ids[i]: i for i in np.flatnonzero(self.mask_of(names)).tolist()}
 
+    @functools.cached_property
+    def id_array(self) -> np.ndarray:
+        """``ids`` as a numpy array of objects: names picked by an array of numbers without making a
+        Python number for each (which would stay scattered among what is kept, on a million findings)."""
+        return np.array(self.ids, dtype=object)
+
     def names(self, numbers) -> list[str]:
-        return list(map(self.ids.__getitem__, numbers.tolist() if isinstance(numbers, np.ndarray) else numbers))
+        if isinstance(numbers, np.ndarray):
+            return self.id_array[numbers].tolist()
+        return list(map(self.ids.__getitem__, numbers))
 
     def succ_lists(self) -> dict[str, list[str]]:
         """Each node's readers, by name (what :attr:`System.succ` gives)."""
