@@ -172,7 +172,8 @@ def unstable_by_hand(ctx: Context) -> list[tuple]:
             elif facts.get("pinned") is not False:
                 continue
         if readers:
-            out.append(((u, *readers), 4 if facts["kind"] == "model" else PATTERNS["unstable_data_dependency"].severity))
+            default = PATTERNS["unstable_data_dependency"].severity
+            out.append(((u, *readers), 4 if facts["kind"] == "model" else default))
     return out
 
 

@@ -352,13 +352,14 @@ def _findings_by_first(ctx: Context, pattern: str, firsts: np.ndarray, others: n
     >>> [f.nodes for f in fs]
     [('a', 'c', 'b'), ('b', 'c')]
     """
-    ids = ctx.system.numbered.ids
+    g = ctx.system.numbered
+    ids = g.ids
     level = [0] * len(ids) if severity is None else severity.tolist()
     starts = np.flatnonzero(np.diff(firsts, prepend=-1))
     batch = Batch(firsts[starts].astype(np.int32), np.diff(np.append(starts, len(firsts))).astype(np.int32),
                   others.astype(np.int32, copy=False), [])
     batch.findings.extend(Finding(pattern, (ids[first], *names), evidence, level[first], downstream_of_first=True,
-                                  batch=batch) for first, names in _groups(ctx.system.numbered.id_array, firsts, others))
+                                  batch=batch) for first, names in _groups(g.id_array, firsts, others))
     return batch.findings
 
 
@@ -382,7 +383,8 @@ def _in_node_order(*found: list) -> list:
     >>> for n in "abc": add_node(s, n, "feature", {})
     >>> ctx = Context(s)
     >>> odd = _findings_by_first(ctx, "entanglement", np.array([0, 2]), np.array([1, 1]), "e")
-    >>> [f.nodes for f in _in_node_order(odd, _findings_by_first(ctx, "entanglement", np.array([1]), np.array([2]), "e"))]
+    >>> even = _findings_by_first(ctx, "entanglement", np.array([1]), np.array([2]), "e")
+    >>> [f.nodes for f in _in_node_order(odd, even)]
     [('a', 'b'), ('b', 'c'), ('c', 'b')]
     """
     found = [batch for batch in found if batch]
